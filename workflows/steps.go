@@ -1,0 +1,246 @@
+package workflows
+
+import (
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/lattice/lattice/activities"
+	"github.com/lattice/lattice/crossconnect"
+)
+
+// validate checks the adjustment holds the items and resolves each item's
+// line at the destination. Its failures are business failures: final.
+func (s *saga) validate(ctx workflow.Context) error {
+	s.setState(ctx, crossconnect.StateValidating, "checking the adjustment and the order")
+
+	// Reads are cheap and safe to repeat: short attempts, the step budget.
+	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+
+	err := s.attempt(ctx, "reading the adjustment", func(ctx workflow.Context) error {
+		in := activities.FetchInput{
+			TransactionID: s.tx.ID, Source: s.tx.Source, IAID: s.tx.IAID,
+			ItemIDs: s.in.Request.ItemIDs(),
+		}
+		var res activities.FetchResult
+		err := workflow.ExecuteActivity(ctx, acts.FetchAdjustment, in).Get(ctx, &res)
+		s.prevNote, s.noteRead = res.Note, err == nil
+		return err
+	})
+	if err != nil {
+		return err
+	}
+
+	var res activities.ResolveResult
+	err = s.attempt(ctx, "finding the order", func(ctx workflow.Context) error {
+		in := activities.ResolveInput{
+			TransactionID: s.tx.ID, IAID: s.tx.IAID,
+			OrderID: s.in.Request.OrderID, Items: s.in.Request.Items,
+		}
+		return workflow.ExecuteActivity(ctx, acts.ResolveOrder, in).Get(ctx, &res)
+	})
+	if err != nil {
+		return err
+	}
+
+	s.orderID, s.lines, s.tx.OrderID = res.OrderID, res.Lines, res.OrderID
+	for i := range s.tx.Items {
+		it := &s.tx.Items[i]
+		it.OrderID, it.LineID = res.OrderID, res.Lines[it.ID]
+		it.StatusMessage = itemMessage(it.OrderID, it.LineID, "validated")
+		if slices.Contains(res.Cancelled, it.LineID) {
+			it.StatusMessage = itemMessage(it.OrderID, it.LineID, "already cancelled")
+		}
+	}
+	return nil
+}
+
+// markInProgress writes "cancel in progress" on the adjustment; the text it
+// said before is kept for compensation.
+func (s *saga) markInProgress(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+	note := s.note(crossconnect.StateCancelling, "cancel in progress at "+string(s.tx.Destination))
+	err := s.attempt(ctx, "marking the adjustment", func(ctx workflow.Context) error {
+		return s.setNote(ctx, note)
+	})
+	s.marked = err == nil
+	return err
+}
+
+// cancelLines cancels each line at the destination, one line per call as
+// Equinix requires. The activity reads the order before it cancels, so a
+// retry after a cancel that landed but timed out does no second cancel.
+func (s *saga) cancelLines(ctx workflow.Context) error {
+	s.setState(ctx, crossconnect.StateCancelling, "cancelling at "+string(s.tx.Destination))
+
+	// A cancel may wait on a slow vendor; it heartbeats so a lost worker
+	// is noticed long before the attempt times out.
+	opts := s.stepOptions(time.Minute)
+	opts.HeartbeatTimeout = 20 * time.Second
+	ctx = workflow.WithActivityOptions(ctx, opts)
+
+	for i := range s.tx.Items {
+		it := &s.tx.Items[i]
+		var res activities.CancelResult
+		err := s.attempt(ctx, "cancelling line "+it.LineID, func(ctx workflow.Context) error {
+			in := activities.CancelInput{
+				TransactionID: s.tx.ID, OrderID: s.orderID, LineID: it.LineID,
+				Reason: "Cancelled by Lattice transaction " + s.tx.ID + " for adjustment " + s.tx.IAID,
+			}
+			return workflow.ExecuteActivity(ctx, acts.CancelLine, in).Get(ctx, &res)
+		})
+		if err != nil {
+			return err
+		}
+		it.StatusMessage = itemMessage(s.orderID, it.LineID, "cancel requested")
+	}
+	return nil
+}
+
+// awaitConfirmation polls the order on durable timers, each wait longer
+// than the last up to PollMax, until every line is cancelled. A long wait
+// continues as new before its history grows large.
+func (s *saga) awaitConfirmation(ctx workflow.Context) error {
+	wait, deadline := s.set.PollInitial, workflow.Now(ctx).Add(s.set.ConfirmTimeout)
+	if r := s.in.Resume; r != nil {
+		wait, deadline = r.NextPoll, r.Deadline
+	} else {
+		s.setState(ctx, crossconnect.StateAwaitingConfirmation,
+			"waiting for "+string(s.tx.Destination)+" to confirm")
+	}
+	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+
+	for {
+		if s.abandonedWhileWaiting(ctx, wait) {
+			return errAbandoned
+		}
+		if ctx.Err() != nil {
+			return temporal.NewCanceledError()
+		}
+
+		done, err := s.checkOrder(ctx)
+		if err != nil || done {
+			return err
+		}
+
+		wait = min(2*wait, s.set.PollMax)
+		if workflow.Now(ctx).After(deadline) {
+			err := s.confirmationOverdue(ctx)
+			if err != nil {
+				return err
+			}
+			deadline = workflow.Now(ctx).Add(s.set.ConfirmTimeout)
+		}
+		if s.historyTooLong(ctx) {
+			return s.continueAsNew(ctx, wait, deadline)
+		}
+	}
+}
+
+// abandonedWhileWaiting sleeps for d on a durable timer; an operator may
+// abandon the wait meanwhile.
+func (s *saga) abandonedWhileWaiting(ctx workflow.Context, d time.Duration) bool {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+
+	abandoned := false
+	sel := workflow.NewSelector(ctx)
+	sel.AddFuture(workflow.NewTimer(tctx, d), func(workflow.Future) {})
+	sel.AddReceive(s.abandon, func(c workflow.ReceiveChannel, _ bool) {
+		c.Receive(ctx, nil)
+		abandoned = true
+	})
+	sel.Select(ctx)
+	return abandoned
+}
+
+func (s *saga) checkOrder(ctx workflow.Context) (bool, error) {
+	var res activities.CheckResult
+	err := s.attempt(ctx, "reading the order", func(ctx workflow.Context) error {
+		in := activities.CheckInput{
+			TransactionID: s.tx.ID, OrderID: s.orderID, LineIDs: s.lineIDs(),
+		}
+		return workflow.ExecuteActivity(ctx, acts.CheckOrder, in).Get(ctx, &res)
+	})
+	if err != nil {
+		return false, err
+	}
+	if len(res.Reverted) > 0 {
+		return false, temporal.NewNonRetryableApplicationError(
+			"the cancel of line "+res.Reverted[0]+" was undone at the destination (order "+
+				res.OrderStatus+")", activities.ErrNotCancellable, nil)
+	}
+	for i := range s.tx.Items {
+		it := &s.tx.Items[i]
+		if slices.Contains(res.Confirmed, it.LineID) {
+			it.StatusMessage = itemMessage(s.orderID, it.LineID, "cancellation confirmed")
+		}
+	}
+	return len(res.Confirmed) == len(s.lineIDs()), nil
+}
+
+// confirmationOverdue asks an operator what to do about a destination that
+// has not confirmed within the limit: retry waits another period.
+func (s *saga) confirmationOverdue(ctx workflow.Context) error {
+	s.tx.LastError = "not confirmed within " + s.set.ConfirmTimeout.String()
+	s.setState(ctx, crossconnect.StateNeedsAttention,
+		s.tx.LastError+"; send retry to keep waiting or abandon")
+	if !s.awaitDecision(ctx) {
+		return errAbandoned
+	}
+	s.tx.Attempts++
+	s.tx.LastError = ""
+	s.setState(ctx, crossconnect.StateAwaitingConfirmation, "operator asked to keep waiting")
+	return nil
+}
+
+func (s *saga) historyTooLong(ctx workflow.Context) bool {
+	info := workflow.GetInfo(ctx)
+	return info.GetCurrentHistoryLength() > s.set.HistoryLimit || info.GetContinueAsNewSuggested()
+}
+
+func (s *saga) continueAsNew(ctx workflow.Context, wait time.Duration, deadline time.Time) error {
+	in := s.in
+	in.Resume = &Progress{
+		Transaction:  s.tx,
+		PreviousNote: s.prevNote,
+		OrderID:      s.orderID,
+		Lines:        s.lines,
+		NextPoll:     wait,
+		Deadline:     deadline,
+	}
+	s.logger.Info("Continuing as new while waiting", "next_poll", wait.String())
+	return workflow.NewContinueAsNewError(ctx, CancelCrossConnect, in)
+}
+
+func (s *saga) lineIDs() []string {
+	ids := make([]string, 0, len(s.tx.Items))
+	for _, it := range s.tx.Items {
+		ids = append(ids, it.LineID)
+	}
+	return ids
+}
+
+// markCancelled writes the outcome on the adjustment: every item cancelled.
+func (s *saga) markCancelled(ctx workflow.Context) error {
+	s.setState(ctx, crossconnect.StateUpdatingSource, "writing the outcome on the adjustment")
+	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+
+	msg := "cancelled at " + string(s.tx.Destination) + " order " + s.orderID
+	err := s.attempt(ctx, "writing the outcome", func(ctx workflow.Context) error {
+		return s.setNote(ctx, s.note(crossconnect.StateCompleted, msg))
+	})
+	if err != nil {
+		return err
+	}
+
+	for i := range s.tx.Items {
+		it := &s.tx.Items[i]
+		it.Status, it.ErrorMessage = crossconnect.ItemCancelled, ""
+		it.StatusMessage = itemMessage(s.orderID, it.LineID, "cancelled")
+	}
+	s.setState(ctx, crossconnect.StateCompleted, msg)
+	return nil
+}
