@@ -156,4 +156,3 @@ func (a *Activities) CheckOrder(ctx context.Context, in CheckInput) (CheckResult
 	}
 	return res, nil
 }
-

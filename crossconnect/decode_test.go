@@ -17,13 +17,13 @@ import (
 // Case is one request of testdata/cancel-requests.json and the status the
 // service must answer it with.
 type Case struct {
-	Name         string            `json:"name"`
-	Method       string            `json:"method"`
-	Path         string            `json:"path"`
-	Headers      map[string]string `json:"headers"`
-	Body         *string           `json:"body"`
-	BodyBase64   string            `json:"body_base64"`
-	BodyRepeat   *struct {
+	Name       string            `json:"name"`
+	Method     string            `json:"method"`
+	Path       string            `json:"path"`
+	Headers    map[string]string `json:"headers"`
+	Body       *string           `json:"body"`
+	BodyBase64 string            `json:"body_base64"`
+	BodyRepeat *struct {
 		Prefix string `json:"prefix"`
 		Repeat string `json:"repeat"`
 		Times  int    `json:"times"`

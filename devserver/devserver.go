@@ -37,8 +37,8 @@ type Options struct {
 	Ephemeral bool
 	// Namespace is created at start; "default" when empty.
 	Namespace string
-	// LogLevel of the server's own log on stderr ("error" when empty);
-	// "none" silences it.
+	// LogLevel of the server's own log on stderr ("fatal" when empty, as
+	// it logs errors that are routine on shutdown); "none" silences it.
 	LogLevel string
 	// CodecEndpoint, when set, is the payload codec the UI uses.
 	CodecEndpoint string
@@ -231,7 +231,7 @@ func serverLogger(level string) log.Logger {
 	case "none":
 		return log.NewNoopLogger()
 	case "":
-		level = "error"
+		level = "fatal"
 	}
 	return log.NewZapLogger(log.BuildZapLogger(log.Config{Level: level, Format: "console"}))
 }
