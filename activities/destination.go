@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"go.temporal.io/sdk/activity"
-
 	"github.com/lattice/lattice/crossconnect"
 	"github.com/lattice/lattice/vendors"
 	"github.com/lattice/lattice/vendors/equinix"
@@ -101,13 +99,25 @@ func matchLines(order equinix.Order, items []crossconnect.Item) (map[string]stri
 // attempt that timed out after Equinix applied it) counts as done and is
 // not cancelled again.
 func (a *Activities) CancelLine(ctx context.Context, in CancelInput) (CancelResult, error) {
+	var res CancelResult
+	err := heartbeating(ctx, "cancelling line "+in.LineID, func() error {
+		var err error
+		res, err = a.cancelLine(ctx, in)
+		return err
+	})
+	return res, err
+}
+
+func (a *Activities) cancelLine(ctx context.Context, in CancelInput) (CancelResult, error) {
 	log := a.logger(ctx, in.TransactionID)
 	landed, err := a.cancelLanded(ctx, in)
+	if landed {
+		log.Info("Cancel already landed", "order_id", in.OrderID, "line_id", in.LineID)
+	}
 	if err != nil || landed {
 		return CancelResult{AlreadyCancelled: landed}, err
 	}
 
-	activity.RecordHeartbeat(ctx, "cancelling")
 	err = a.Equinix.CancelLine(ctx, in.OrderID, in.LineID, in.Reason)
 	if vendors.KindOf(err) == vendors.Rejected {
 		// A refusal may mean a concurrent attempt got there first.

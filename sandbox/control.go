@@ -30,16 +30,21 @@ func (s *Sandbox) postFault(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]bool{"ok": true})
 }
 
-// deleteFaults serves DELETE /_sandbox/faults.
-func (s *Sandbox) deleteFaults(w http.ResponseWriter, _ *http.Request) {
-	s.ClearFaults()
+// deleteFaults serves DELETE /_sandbox/faults, and with ?record= drops
+// only the faults scoped to that record.
+func (s *Sandbox) deleteFaults(w http.ResponseWriter, r *http.Request) {
+	if record := r.URL.Query().Get("record"); record != "" {
+		s.ClearFaultsOn(record)
+	} else {
+		s.ClearFaults()
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// getCalls serves GET /_sandbox/calls?vendor=&operation=.
+// getCalls serves GET /_sandbox/calls?vendor=&operation=&record=.
 func (s *Sandbox) getCalls(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	n := s.Calls(q.Get("vendor"), q.Get("operation"))
+	n := s.CallsOn(q.Get("vendor"), q.Get("operation"), q.Get("record"))
 	writeJSON(w, http.StatusOK, map[string]int{"count": n})
 }
 

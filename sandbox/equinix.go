@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/lattice/lattice/vendors"
 )
@@ -54,18 +55,21 @@ type equinixState struct {
 	orders      map[string]*Order
 	badLogins   map[string]int
 	lineCancels map[string]int // by orderID + "/" + lineID
-	nextOrder   int
-	nextLine    int
+	// confirmDelays overrides the sandbox's confirm delay per order.
+	confirmDelays map[string]time.Duration
+	nextOrder     int
+	nextLine      int
 }
 
 // seedEquinix adds the demo orders, one per demo adjustment.
 func (s *Sandbox) seedEquinix() {
 	s.equinix = equinixState{
-		orders:      map[string]*Order{},
-		badLogins:   map[string]int{},
-		lineCancels: map[string]int{},
-		nextOrder:   40000001,
-		nextLine:    90001,
+		orders:        map[string]*Order{},
+		badLogins:     map[string]int{},
+		lineCancels:   map[string]int{},
+		confirmDelays: map[string]time.Duration{},
+		nextOrder:     40000001,
+		nextLine:      90001,
 	}
 	s.addOrder("1-23232322", "1-D89731S", seedZohoAdjustmentID, "DC1")
 	s.addOrder("1-23232323", "1-D89732S", seedNetSuiteAdjustmentID, "DC2")
@@ -138,6 +142,27 @@ func (s *Sandbox) EquinixOrder(orderID string) (Order, bool) {
 		return Order{}, false
 	}
 	return o.clone(), true
+}
+
+// EquinixOrderByReference returns a copy of the first order, by order id,
+// whose customer reference is ref: the order a fixture made for the
+// adjustment ref.
+func (s *Sandbox) EquinixOrderByReference(ref string) (Order, bool) {
+	found, _ := s.ordersByReference(map[string]bool{ref: true}, 0, 1)
+	if len(found) == 0 {
+		return Order{}, false
+	}
+	return found[0], true
+}
+
+// SetConfirmDelay makes cancels of orderID that are accepted from now on
+// confirm after d instead of the sandbox's confirm delay: an order whose
+// data centre is slow to confirm.
+func (s *Sandbox) SetConfirmDelay(orderID string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	s.equinix.confirmDelays[orderID] = d
 }
 
 // LineCancels returns how many cancels of the line took effect. A cancel

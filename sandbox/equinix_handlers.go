@@ -296,8 +296,12 @@ func (s *Sandbox) scheduleConfirm(orderID, lineID string) {
 		return
 	}
 
+	delay, ok := s.equinix.confirmDelays[orderID]
+	if !ok {
+		delay = s.confirmDelay
+	}
 	id := s.nextID()
-	s.timers[id] = time.AfterFunc(s.confirmDelay, func() {
+	s.timers[id] = time.AfterFunc(delay, func() {
 		s.confirmLine(id, orderID, lineID)
 	})
 }

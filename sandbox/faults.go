@@ -63,6 +63,13 @@ type Fault struct {
 	// "CONCURRENCY_LIMIT_EXCEEDED" or Zoho's "57". Empty means the
 	// vendor's usual code for the status.
 	ErrorCode string `json:"error_code"`
+
+	// Record, when set, limits the fault to calls on one record: the
+	// Equinix order id of get_order and cancel, or the adjustment id of
+	// get_adjustment and update_adjustment. Such a fault never hits token
+	// or find_order, which name no record in their path. Tests that share
+	// one sandbox scope their faults this way.
+	Record string `json:"record,omitempty"`
 }
 
 // AddFault queues f after the faults already queued.
@@ -85,6 +92,15 @@ func (s *Sandbox) ClearFaults() {
 	defer s.mu.Unlock()
 
 	s.faults = nil
+}
+
+// ClearFaultsOn drops the queued faults scoped to record (Fault.Record),
+// leaving every other fault queued.
+func (s *Sandbox) ClearFaultsOn(record string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	s.faults = slices.DeleteFunc(s.faults, func(f Fault) bool { return f.Record == record })
 }
 
 // normalize checks f and fills in its defaults.
@@ -110,6 +126,10 @@ func normalize(f Fault) (Fault, error) {
 		return f, fmt.Errorf("status %d is not an error status", f.Status)
 	}
 
+	if f.Record != "" && (f.Operation == OpToken || f.Operation == OpFindOrder) {
+		return f, fmt.Errorf("operation %s names no record", f.Operation)
+	}
+
 	if f.Times < 0 || f.DelayMS < 0 || f.RetryAfterS < 0 {
 		return f, fmt.Errorf("times, delay_ms and retry_after_s must not be negative")
 	}
@@ -131,15 +151,18 @@ func checkErrorCode(f Fault) error {
 	return nil
 }
 
-// takeFault returns the next fault for op at vendor, using up one of its
-// times.
-func (s *Sandbox) takeFault(vendor, op string) (Fault, bool) {
+// takeFault returns the next fault for op at vendor on record, using up
+// one of its times.
+func (s *Sandbox) takeFault(vendor, op, record string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	for i := range s.faults {
 		f := &s.faults[i]
 		if f.Vendor != vendor || f.Operation != op {
+			continue
+		}
+		if f.Record != "" && f.Record != record {
 			continue
 		}
 

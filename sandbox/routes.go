@@ -52,10 +52,11 @@ func (s *Sandbox) routes() *http.ServeMux {
 // runs the operation.
 func (s *Sandbox) operation(vendor, op string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.count(vendor, op)
+		record := recordOf(r)
+		s.count(vendor, op, record)
 		start := time.Now()
 
-		if f, ok := s.takeFault(vendor, op); ok {
+		if f, ok := s.takeFault(vendor, op, record); ok {
 			s.inject(w, r, f, h)
 			return
 		}
@@ -70,12 +71,21 @@ func (s *Sandbox) operation(vendor, op string, h http.HandlerFunc) http.HandlerF
 	}
 }
 
-// count records one call of op at vendor.
-func (s *Sandbox) count(vendor, op string) {
+// count records one call of op at vendor on record.
+func (s *Sandbox) count(vendor, op, record string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	s.calls[callKey{vendor: vendor, operation: op}]++
+	s.calls[callKey{vendor: vendor, operation: op, record: record}]++
+}
+
+// recordOf is the record a call's path names: an Equinix order id or an
+// adjustment id; "" for token and find_order.
+func recordOf(r *http.Request) string {
+	if id := r.PathValue("orderId"); id != "" {
+		return id
+	}
+	return r.PathValue("id")
 }
 
 // methodNotAllowed answers 405 with the methods the path serves.

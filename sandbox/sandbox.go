@@ -59,10 +59,12 @@ type Sandbox struct {
 	seq      uint64
 }
 
-// callKey names one operation of one vendor.
+// callKey names one operation of one vendor on one record ("" when the
+// path names none).
 type callKey struct {
 	vendor    string
 	operation string
+	record    string
 }
 
 // New returns a sandbox seeded with the demo records.
@@ -125,13 +127,20 @@ func (s *Sandbox) Credentials() Credentials {
 // Calls returns how many calls reached an operation, faulted ones included.
 // An empty vendor or operation matches any.
 func (s *Sandbox) Calls(vendor, operation string) int {
+	return s.CallsOn(vendor, operation, "")
+}
+
+// CallsOn is Calls limited to one record, as Fault.Record names it; an
+// empty record matches any.
+func (s *Sandbox) CallsOn(vendor, operation, record string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	n := 0
 	for k, c := range s.calls {
 		if (vendor == "" || k.vendor == vendor) &&
-			(operation == "" || k.operation == operation) {
+			(operation == "" || k.operation == operation) &&
+			(record == "" || k.record == record) {
 			n += c
 		}
 	}

@@ -59,6 +59,9 @@ type saga struct {
 
 	orderID string
 	lines   map[string]string // item id → destination line id
+	// sent lists the lines whose cancel the destination accepted: no
+	// compensation can take those back.
+	sent []string
 
 	retry   workflow.ReceiveChannel
 	abandon workflow.ReceiveChannel
@@ -76,6 +79,7 @@ func newSaga(ctx workflow.Context, in Input) *saga {
 		s.tx = r.Transaction
 		s.prevNote, s.noteRead, s.marked = r.PreviousNote, true, true
 		s.orderID, s.lines = r.OrderID, r.Lines
+		s.sent = s.lineIDs() // only the wait for confirmation continues as new
 		return s
 	}
 
@@ -175,7 +179,7 @@ func (s *saga) attempt(ctx workflow.Context, step string, fn func(workflow.Conte
 		s.setState(ctx, crossconnect.StateNeedsAttention,
 			step+" kept failing: "+s.tx.LastError+"; send retry or abandon")
 		if !s.awaitDecision(ctx) {
-			return errAbandoned
+			return s.notRetried(ctx)
 		}
 		s.tx.Attempts++
 		s.tx.LastError = ""
@@ -198,6 +202,18 @@ func (s *saga) awaitDecision(ctx workflow.Context) bool {
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 	sel.Select(ctx)
 	return retry && ctx.Err() == nil
+}
+
+// notRetried is why a transaction that waited for an operator goes no
+// further: it was abandoned, or the workflow was cancelled meanwhile.
+func (s *saga) notRetried(ctx workflow.Context) error {
+	// Runs cancelled while waiting before this change failed as abandoned;
+	// they replay that way.
+	if ctx.Err() != nil &&
+		workflow.GetVersion(ctx, changeCancelWhileWaiting, workflow.DefaultVersion, 1) >= 1 {
+		return temporal.NewCanceledError()
+	}
+	return errAbandoned
 }
 
 // isFinal reports whether err is one no retry can fix.
@@ -225,22 +241,6 @@ func reasonOf(err error) string {
 	return err.Error()
 }
 
-// stepOptions are the activity options of a step against a vendor: a
-// per-attempt timeout, the step's overall budget, exponential backoff, and
-// the errors no retry can fix.
-func (s *saga) stepOptions(attempt time.Duration) workflow.ActivityOptions {
-	return workflow.ActivityOptions{
-		StartToCloseTimeout:    attempt,
-		ScheduleToCloseTimeout: s.set.StepBudget,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: finalTypes,
-		},
-	}
-}
-
 func (s *saga) note(st crossconnect.State, msg string) string {
 	return withNote(s.prevNote, crossconnect.Note(s.tx.ID, st, msg))
 }
@@ -259,10 +259,7 @@ func withNote(prev, line string) string {
 }
 
 func (s *saga) fail(ctx workflow.Context, cause error) (crossconnect.Transaction, error) {
-	reason := reasonOf(cause)
-	if errors.Is(cause, errAbandoned) && s.tx.LastError != "" {
-		reason = "abandoned by an operator after: " + s.tx.LastError
-	}
+	reason := s.failureReason(cause)
 	s.tx.Reason = reason
 
 	// Compensation runs even when the workflow itself was cancelled.
@@ -280,22 +277,36 @@ func (s *saga) fail(ctx workflow.Context, cause error) (crossconnect.Transaction
 		reason, "TransactionFailed", nil, s.tx)
 }
 
+// failureReason is the sentence a failed transaction reports: the cause,
+// what an operator was looking at when the transaction was given up, and
+// any cancel the destination already accepted, which no compensation
+// takes back.
+func (s *saga) failureReason(cause error) string {
+	reason := reasonOf(cause)
+	switch {
+	case s.tx.LastError == "":
+	case errors.Is(cause, errAbandoned):
+		reason = "abandoned by an operator after: " + s.tx.LastError
+	case temporal.IsCanceledError(cause):
+		reason += " after: " + s.tx.LastError
+	}
+	if len(s.sent) > 0 {
+		reason += "; " + string(s.tx.Destination) + " had already accepted the cancel of line " +
+			strings.Join(s.sent, ", ")
+	}
+	return reason
+}
+
 // compensate restores the adjustment's earlier text and writes the failure
-// note, with its own long budget: the source may be down for hours.
+// note. The source may be down for hours, so compensation has its own long
+// budget and backs off to ten minutes between tries.
 func (s *saga) compensate(ctx workflow.Context, reason string) {
 	if !s.noteRead {
 		return
 	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:    30 * time.Second,
-		ScheduleToCloseTimeout: s.set.CompensationBudget,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        10 * time.Minute,
-			NonRetryableErrorTypes: finalTypes,
-		},
-	})
+	r := s.sourceRetrying()
+	r.most = 10 * time.Minute
+	ctx = withRetrying(ctx, r, s.set.CompensationBudget)
 
 	if s.marked {
 		err := s.setNote(ctx, s.prevNote)

@@ -32,6 +32,10 @@ type Settings struct {
 	StepBudget time.Duration `json:"step_budget,omitempty"`
 	// CompensationBudget is how long compensation may retry.
 	CompensationBudget time.Duration `json:"compensation_budget,omitempty"`
+	// HeartbeatTimeout is how long a cancel call at the destination may
+	// go without a heartbeat before Temporal takes its worker for lost
+	// and gives the call to another.
+	HeartbeatTimeout time.Duration `json:"heartbeat_timeout,omitempty"`
 	// HistoryLimit is the history length past which the workflow continues
 	// as new while it waits.
 	HistoryLimit int `json:"history_limit,omitempty"`
@@ -44,6 +48,7 @@ const (
 	DefaultConfirmTimeout     = 14 * 24 * time.Hour
 	DefaultStepBudget         = 10 * time.Minute
 	DefaultCompensationBudget = 24 * time.Hour
+	DefaultHeartbeatTimeout   = 20 * time.Second
 	DefaultHistoryLimit       = 2000
 )
 
@@ -58,6 +63,7 @@ func (s Settings) withDefaults() Settings {
 	def(&s.ConfirmTimeout, DefaultConfirmTimeout)
 	def(&s.StepBudget, DefaultStepBudget)
 	def(&s.CompensationBudget, DefaultCompensationBudget)
+	def(&s.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	if s.HistoryLimit <= 0 {
 		s.HistoryLimit = DefaultHistoryLimit
 	}

@@ -25,6 +25,17 @@ const (
 	SignalAbandon = "abandon"
 )
 
+// Change ids of workflow.GetVersion: each marks a change to the saga's
+// steps that runs started before it must replay without.
+const (
+	// changeCancelWhileWaiting: a workflow cancelled while it waits for
+	// an operator ends cancelled, no longer failed as abandoned.
+	changeCancelWhileWaiting = "cancel-while-waiting-for-operator"
+	// changeAbandonBeforeContinue: an abandon that arrived during the
+	// last poll is honoured instead of being lost by continue-as-new.
+	changeAbandonBeforeContinue = "abandon-before-continue-as-new"
+)
+
 // Custom search attributes set on every transaction, so the Temporal UI
 // and the list API can filter by them. The dev server and the compose
 // set-up register them.

@@ -16,10 +16,8 @@ import (
 func (s *saga) validate(ctx workflow.Context) error {
 	s.setState(ctx, crossconnect.StateValidating, "checking the adjustment and the order")
 
-	// Reads are cheap and safe to repeat: short attempts, the step budget.
-	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
-
-	err := s.attempt(ctx, "reading the adjustment", func(ctx workflow.Context) error {
+	rctx := s.within(ctx, s.sourceRetrying())
+	err := s.attempt(rctx, "reading the adjustment", func(ctx workflow.Context) error {
 		in := activities.FetchInput{
 			TransactionID: s.tx.ID, Source: s.tx.Source, IAID: s.tx.IAID,
 			ItemIDs: s.in.Request.ItemIDs(),
@@ -33,6 +31,11 @@ func (s *saga) validate(ctx workflow.Context) error {
 		return err
 	}
 
+	// Finding the order is a search and a read at Equinix, safe to repeat.
+	// Equinix publishes no rate numbers: start at 1 s, back off to a
+	// minute, or wait as long as a 429 says.
+	ctx = s.within(ctx, retrying{attempt: 30 * time.Second, first: time.Second,
+		most: time.Minute, final: equinixFinal})
 	var res activities.ResolveResult
 	err = s.attempt(ctx, "finding the order", func(ctx workflow.Context) error {
 		in := activities.ResolveInput{
@@ -60,7 +63,9 @@ func (s *saga) validate(ctx workflow.Context) error {
 // markInProgress writes "cancel in progress" on the adjustment; the text it
 // said before is kept for compensation.
 func (s *saga) markInProgress(ctx workflow.Context) error {
-	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+	// Writing the same note twice is harmless, so the write is retried
+	// like a read.
+	ctx = s.within(ctx, s.sourceRetrying())
 	note := s.note(crossconnect.StateCancelling, "cancel in progress at "+string(s.tx.Destination))
 	err := s.attempt(ctx, "marking the adjustment", func(ctx workflow.Context) error {
 		return s.setNote(ctx, note)
@@ -75,11 +80,12 @@ func (s *saga) markInProgress(ctx workflow.Context) error {
 func (s *saga) cancelLines(ctx workflow.Context) error {
 	s.setState(ctx, crossconnect.StateCancelling, "cancelling at "+string(s.tx.Destination))
 
-	// A cancel may wait on a slow vendor; it heartbeats so a lost worker
-	// is noticed long before the attempt times out.
-	opts := s.stepOptions(time.Minute)
-	opts.HeartbeatTimeout = 20 * time.Second
-	ctx = workflow.WithActivityOptions(ctx, opts)
+	// The cancel is the slow call: a minute an attempt, as long as the
+	// vendor client waits. It heartbeats while it waits, so a lost worker
+	// is noticed within the heartbeat timeout, not the whole minute. Every
+	// try reads the order first, which is what makes retrying it safe.
+	ctx = s.within(ctx, retrying{attempt: time.Minute, heartbeat: s.set.HeartbeatTimeout,
+		first: time.Second, most: time.Minute, final: equinixFinal})
 
 	for i := range s.tx.Items {
 		it := &s.tx.Items[i]
@@ -94,6 +100,7 @@ func (s *saga) cancelLines(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
+		s.sent = append(s.sent, it.LineID)
 		it.StatusMessage = itemMessage(s.orderID, it.LineID, "cancel requested")
 	}
 	return nil
@@ -110,7 +117,9 @@ func (s *saga) awaitConfirmation(ctx workflow.Context) error {
 		s.setState(ctx, crossconnect.StateAwaitingConfirmation,
 			"waiting for "+string(s.tx.Destination)+" to confirm")
 	}
-	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+	// A poll is one read of the order, as when finding it.
+	ctx = s.within(ctx, retrying{attempt: 30 * time.Second, first: time.Second,
+		most: time.Minute, final: equinixFinal})
 
 	for {
 		if s.abandonedWhileWaiting(ctx, wait) {
@@ -134,6 +143,9 @@ func (s *saga) awaitConfirmation(ctx workflow.Context) error {
 			deadline = workflow.Now(ctx).Add(s.set.ConfirmTimeout)
 		}
 		if s.historyTooLong(ctx) {
+			if s.abandonPending(ctx) {
+				return errAbandoned
+			}
 			return s.continueAsNew(ctx, wait, deadline)
 		}
 	}
@@ -196,6 +208,16 @@ func (s *saga) confirmationOverdue(ctx workflow.Context) error {
 	return nil
 }
 
+// abandonPending reports whether an abandon arrived since the last wait:
+// a new run would not see it, so it is honoured before continuing as new.
+func (s *saga) abandonPending(ctx workflow.Context) bool {
+	// Runs that continued as new before this check replay without it.
+	if workflow.GetVersion(ctx, changeAbandonBeforeContinue, workflow.DefaultVersion, 1) < 1 {
+		return false
+	}
+	return s.abandon.ReceiveAsync(nil)
+}
+
 func (s *saga) historyTooLong(ctx workflow.Context) bool {
 	info := workflow.GetInfo(ctx)
 	return info.GetCurrentHistoryLength() > s.set.HistoryLimit || info.GetContinueAsNewSuggested()
@@ -226,7 +248,7 @@ func (s *saga) lineIDs() []string {
 // markCancelled writes the outcome on the adjustment: every item cancelled.
 func (s *saga) markCancelled(ctx workflow.Context) error {
 	s.setState(ctx, crossconnect.StateUpdatingSource, "writing the outcome on the adjustment")
-	ctx = workflow.WithActivityOptions(ctx, s.stepOptions(30*time.Second))
+	ctx = s.within(ctx, s.sourceRetrying())
 
 	msg := "cancelled at " + string(s.tx.Destination) + " order " + s.orderID
 	err := s.attempt(ctx, "writing the outcome", func(ctx workflow.Context) error {
