@@ -5,17 +5,28 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
 	"github.com/lattice/lattice/crossconnect"
 	"github.com/lattice/lattice/workflows"
+)
+
+const opList = "list transactions"
+
+// Listing page sizes: the default, and the most Temporal is asked for.
+const (
+	defaultPageSize = 50
+	maxPageSize     = 1000
 )
 
 // listFilters maps query parameters to search attributes.
@@ -42,41 +53,22 @@ type listedTransaction struct {
 }
 
 // listTransactions answers a page of transactions from Temporal
-// visibility, filtered by the search attributes, newest first.
+// visibility, filtered by the search attributes, newest first; a
+// transaction run again after a failure is listed once per run.
+// Visibility follows the workflows a moment behind, so a state just
+// reached may not be listed yet.
 func (s *Server) listTransactions(w http.ResponseWriter, r *http.Request) {
-	const op = "list transactions"
-	q := r.URL.Query()
-	query, err := visibilityQuery(q)
+	req, err := listRequest(s.cfg.Namespace, r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	size := 50
-	if v := q.Get("page_size"); v != "" {
-		size, err = strconv.Atoi(v)
-		if err != nil || size < 1 || size > 1000 {
-			s.writeError(w, r, crossconnect.E(op, crossconnect.Invalid,
-				"page_size must be a number from 1 to 1000", err))
-			return
-		}
-	}
-
-	token, err := base64.RawURLEncoding.DecodeString(q.Get("page_token"))
-	if err != nil {
-		s.writeError(w, r, crossconnect.E(op, crossconnect.Invalid, "page_token is not valid", err))
 		return
 	}
 
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.StartTimeout)
 	defer cancel()
-	resp, err := s.temporal.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace:     s.cfg.Namespace,
-		PageSize:      int32(size),
-		NextPageToken: token,
-		Query:         query,
-	})
+	resp, err := s.temporal.ListWorkflow(ctx, req)
 	if err != nil {
-		s.writeError(w, r, temporalError(op, err))
+		s.writeError(w, r, temporalError(opList, err))
 		return
 	}
 
@@ -90,25 +82,65 @@ func (s *Server) listTransactions(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func visibilityQuery(q map[string][]string) (string, error) {
+// listRequest reads the filters, page size and page token of a listing.
+func listRequest(namespace string, q url.Values) (*workflowservice.ListWorkflowExecutionsRequest, error) {
+	query, err := visibilityQuery(q)
+	if err != nil {
+		return nil, err
+	}
+
+	size := defaultPageSize
+	if v := q.Get("page_size"); v != "" {
+		size, err = strconv.Atoi(v)
+		if err != nil || size < 1 || size > maxPageSize {
+			return nil, crossconnect.E(opList, crossconnect.Invalid,
+				fmt.Sprintf("page_size must be a number from 1 to %d", maxPageSize), err)
+		}
+	}
+
+	// The token is Temporal's, opaque, passed through base64 so that it
+	// survives a query string.
+	token, err := base64.RawURLEncoding.DecodeString(q.Get("page_token"))
+	if err != nil {
+		return nil, crossconnect.E(opList, crossconnect.Invalid, "page_token is not valid", err)
+	}
+
+	return &workflowservice.ListWorkflowExecutionsRequest{
+		Namespace:     namespace,
+		PageSize:      int32(size),
+		NextPageToken: token,
+		Query:         query,
+	}, nil
+}
+
+// visibilityQuery builds the visibility query of the filters q sets.
+func visibilityQuery(q url.Values) (string, error) {
 	clauses := []string{fmt.Sprintf("WorkflowType = '%s'", workflows.WorkflowName)}
 	for _, f := range listFilters {
-		v := ""
-		if vs := q[f.param]; len(vs) > 0 {
-			v = vs[0]
-		}
+		v := q.Get(f.param)
 		if v == "" {
 			continue
 		}
-		// Values are quoted into the visibility query: only id-safe
-		// characters are accepted.
-		if strings.ContainsAny(v, "'\"\\") || len(v) > 64 {
-			return "", crossconnect.E("list transactions", crossconnect.Invalid,
-				f.param+" holds characters an id cannot have", nil)
+		if err := checkFilter(f.param, v); err != nil {
+			return "", err
 		}
 		clauses = append(clauses, fmt.Sprintf("%s = '%s'", f.attr, v))
 	}
 	return strings.Join(clauses, " AND "), nil
+}
+
+// checkFilter refuses a filter value that is no state, or that could
+// change the query it is quoted into.
+func checkFilter(param, v string) error {
+	if param == "state" && !slices.Contains(crossconnect.States, crossconnect.State(v)) {
+		return crossconnect.E(opList, crossconnect.Invalid,
+			"state must be one of "+statesText(crossconnect.States), nil)
+	}
+	if strings.ContainsAny(v, "'\"\\") || len(v) > 64 {
+		return crossconnect.E(opList, crossconnect.Invalid,
+			param+" holds characters an id cannot have", nil)
+	}
+	return nil
 }
 
 func (s *Server) listed(e *workflowpb.WorkflowExecutionInfo) listedTransaction {
@@ -120,13 +152,20 @@ func (s *Server) listed(e *workflowpb.WorkflowExecutionInfo) listedTransaction {
 		IAID:        keyword(attrs, workflows.AttrIAID.GetName()),
 		Source:      keyword(attrs, workflows.AttrSource.GetName()),
 		Destination: keyword(attrs, workflows.AttrDestination.GetName()),
-		Status:      strings.ToLower(e.GetStatus().String()),
+		Status:      workflowStatus(e.GetStatus()),
 		StartedAt:   e.GetStartTime().AsTime().UTC().Format(time.RFC3339Nano),
 		RunID:       runID,
 		WorkflowURL: s.workflowURL(id, runID),
 	}
 }
 
+// workflowStatus is Temporal's status of a run in lowercase without its
+// prefix: running, completed, failed, terminated, continued_as_new.
+func workflowStatus(st enumspb.WorkflowExecutionStatus) string {
+	return strings.ToLower(strings.TrimPrefix(st.String(), "WORKFLOW_EXECUTION_STATUS_"))
+}
+
+// keyword reads a Keyword search attribute; a missing one reads empty.
 func keyword(attrs map[string]*commonpb.Payload, name string) string {
 	var v string
 	if p, ok := attrs[name]; ok {

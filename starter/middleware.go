@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 type ctxKey int
@@ -20,7 +22,10 @@ type txHolder struct {
 	id string
 }
 
+// setTransactionID names the transaction the request concerns, on its log
+// line and on its span, so a trace can be found by transaction id.
 func setTransactionID(ctx context.Context, id string) {
+	trace.SpanFromContext(ctx).SetAttributes(attribute.String("lattice.transaction_id", id))
 	if h, ok := ctx.Value(txKey).(*txHolder); ok {
 		h.mu.Lock()
 		h.id = id
@@ -51,8 +56,8 @@ func (r *statusRecorder) WriteHeader(code int) {
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // logRequests writes one log line per request: route template, method,
-// status, duration and, when known, the transaction id. It never logs
-// bodies or headers.
+// status, duration and, when known, the transaction id and the trace id
+// that leads to the request's trace. It never logs bodies or headers.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -71,6 +76,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if id := transactionIDFrom(r.Context()); id != "" {
 			attrs = append(attrs, "transaction_id", id)
 		}
+		if sc := trace.SpanContextFromContext(r.Context()); sc.IsValid() {
+			attrs = append(attrs, "trace_id", sc.TraceID().String())
+		}
 		s.cfg.Logger.Info("Request served", attrs...)
 	})
 }
@@ -85,4 +93,10 @@ func RouteName(router *mux.Router, r *http.Request) string {
 		}
 	}
 	return "unmatched"
+}
+
+// RouteName is the template of the API's route that r matches, or
+// "unmatched", for middleware that names spans and metrics.
+func (s *Server) RouteName(r *http.Request) string {
+	return RouteName(s.router, r)
 }

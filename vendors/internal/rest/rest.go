@@ -155,6 +155,9 @@ func (c *Client) newRequest(
 		body = bytes.NewReader(req.Body)
 	}
 
+	// The call's name travels with the request, for the transport's
+	// spans and metrics.
+	ctx = vendors.WithCall(ctx, vendors.Call{Vendor: c.Vendor, Op: req.Op})
 	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, body)
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", redactURL(err))
