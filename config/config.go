@@ -4,14 +4,12 @@
 package config
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
-	"os"
-	"strconv"
-	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
+	"github.com/lattice/lattice/codec"
 	"github.com/lattice/lattice/vendors/equinix"
 	"github.com/lattice/lattice/vendors/netsuite"
 	"github.com/lattice/lattice/vendors/zoho"
@@ -21,23 +19,40 @@ import (
 // LookupEnv reads one environment variable, as os.LookupEnv does.
 type LookupEnv func(string) (string, bool)
 
-// Temporal says how to reach the Temporal cluster.
-type Temporal struct {
-	Address   string // TEMPORAL_ADDRESS
-	Namespace string // TEMPORAL_NAMESPACE
-}
-
-// Common is what both processes read.
-type Common struct {
-	Temporal  Temporal
+// Process is what every process reads: where it listens and how it logs.
+type Process struct {
 	Listen    string     // LATTICE_LISTEN: API, health and metrics address
 	LogFormat string     // LATTICE_LOG_FORMAT: json or text
 	LogLevel  slog.Level // LATTICE_LOG_LEVEL
 }
 
+// Common is what the API and the worker both read.
+type Common struct {
+	Process
+	Temporal Temporal
+	// Codec encrypts payloads; nil leaves them in clear.
+	Codec *codec.Codec // LATTICE_PAYLOAD_KEYS
+}
+
+// ClientOptions returns the options to dial Temporal with: the cluster's
+// address, TLS and credentials, and the encrypting converters when
+// payload encryption is on.
+func (c Common) ClientOptions() client.Options {
+	opts := c.Temporal.ClientOptions()
+	if c.Codec != nil {
+		opts.DataConverter = c.Codec.DataConverter()
+		opts.FailureConverter = c.Codec.FailureConverter()
+	}
+	return opts
+}
+
 // API is the configuration of `lattice api`.
 type API struct {
 	Common
+	// Tokens are the bearer tokens the API accepts. Empty only when Open.
+	Tokens []string // LATTICE_API_TOKENS
+	// Open serves the API without authentication, as asked explicitly.
+	Open         bool          // LATTICE_API_OPEN
 	UIURL        string        // LATTICE_TEMPORAL_UI_URL, for links to workflows
 	StartTimeout time.Duration // LATTICE_START_TIMEOUT
 }
@@ -48,136 +63,103 @@ type Worker struct {
 	Worker worker.Config
 }
 
-// reader collects problems while it reads variables.
-type reader struct {
-	env      LookupEnv
-	problems []error
+// CodecServer is the configuration of `lattice codec`, the codec endpoint
+// the Temporal UI decrypts payloads with.
+type CodecServer struct {
+	Process
+	Codec *codec.Codec // LATTICE_PAYLOAD_KEYS
+	// Origins may call the endpoint from a browser: the Temporal UI's.
+	Origins []string // LATTICE_CODEC_ORIGINS
 }
 
-func (r *reader) str(key, def string) string {
-	if v, ok := r.env(key); ok && v != "" {
-		return strings.TrimSpace(v)
-	}
-	return def
+// Sandbox is the configuration of `lattice sandbox`, the vendor emulators
+// served on their own.
+type Sandbox struct {
+	Process
+	ConfirmDelay time.Duration // LATTICE_CONFIRM_DELAY
+	// NetSuiteKeyFile is where to write the sandbox's NetSuite signing
+	// key, so a worker beside it can read it; empty writes none.
+	NetSuiteKeyFile string // LATTICE_SANDBOX_NETSUITE_KEY_FILE
 }
 
-func (r *reader) required(key, why string) string {
-	v := r.str(key, "")
-	if v == "" {
-		r.problems = append(r.problems, fmt.Errorf("%s is not set: %s", key, why))
+func (r *reader) common() Common {
+	return Common{
+		Process:  r.processSettings(),
+		Temporal: r.temporal(),
+		Codec:    r.payloadCodec(),
 	}
-	return v
 }
 
-func (r *reader) integer(key string, def int) int {
-	v := r.str(key, "")
-	if v == "" {
-		return def
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		r.problems = append(r.problems, fmt.Errorf("%s=%q is not a whole number of 0 or more", key, v))
-		return def
-	}
-	return n
-}
-
-func (r *reader) duration(key string, def time.Duration) time.Duration {
-	v := r.str(key, "")
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.problems = append(r.problems, fmt.Errorf("%s=%q is not a positive duration such as 10s", key, v))
-		return def
-	}
-	return d
-}
-
-func (r *reader) common(listenDef string) Common {
-	c := Common{
-		Temporal: Temporal{
-			Address:   r.str("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-			Namespace: r.str("TEMPORAL_NAMESPACE", "default"),
-		},
-		Listen:    r.str("LATTICE_LISTEN", listenDef),
-		LogFormat: r.str("LATTICE_LOG_FORMAT", "json"),
-	}
-	if c.LogFormat != "json" && c.LogFormat != "text" {
-		r.problems = append(r.problems, fmt.Errorf("LATTICE_LOG_FORMAT=%q must be json or text", c.LogFormat))
-	}
-	if err := c.LogLevel.UnmarshalText([]byte(r.str("LATTICE_LOG_LEVEL", "info"))); err != nil {
-		r.problems = append(r.problems, fmt.Errorf("LATTICE_LOG_LEVEL must be debug, info, warn or error"))
-	}
-	return c
-}
-
-func (r *reader) err() error {
-	return errors.Join(r.problems...)
-}
-
-// LoadAPI reads `lattice api`'s configuration.
+// LoadAPI reads `lattice api`'s configuration. It refuses to run without
+// bearer tokens unless LATTICE_API_OPEN=true says so.
 func LoadAPI(env LookupEnv) (API, error) {
-	r := &reader{env: env}
+	r := &reader{process: ProcessAPI, env: env}
 	cfg := API{
-		Common:       r.common(":8080"),
-		UIURL:        strings.TrimRight(r.str("LATTICE_TEMPORAL_UI_URL", ""), "/"),
-		StartTimeout: r.duration("LATTICE_START_TIMEOUT", 10*time.Second),
+		Common:       r.common(),
+		UIURL:        r.baseURL("LATTICE_TEMPORAL_UI_URL"),
+		StartTimeout: r.duration("LATTICE_START_TIMEOUT"),
 	}
+	cfg.Tokens, cfg.Open = r.tokens()
 	return cfg, r.err()
 }
 
 // LoadWorker reads `lattice worker`'s configuration, vendor credentials
 // included: they exist only here.
 func LoadWorker(env LookupEnv) (Worker, error) {
-	r := &reader{env: env}
-	cfg := Worker{Common: r.common(":8081")}
+	r := &reader{process: ProcessWorker, env: env}
+	cfg := Worker{Common: r.common()}
 	w := &cfg.Worker
 
 	w.Equinix = equinix.Config{
-		BaseURL:      r.str("EQUINIX_BASE_URL", "https://api.equinix.com"),
+		BaseURL:      r.baseURL("EQUINIX_BASE_URL"),
 		ClientID:     r.required("EQUINIX_CLIENT_ID", "the Equinix API client id"),
 		ClientSecret: r.required("EQUINIX_CLIENT_SECRET", "the Equinix API client secret"),
 	}
 	w.Zoho = zoho.Config{
-		BaseURL:        r.str("ZOHO_BASE_URL", "https://www.zohoapis.com/inventory/v1"),
-		AccountsURL:    r.str("ZOHO_ACCOUNTS_URL", "https://accounts.zoho.com"),
+		BaseURL:        r.baseURL("ZOHO_BASE_URL"),
+		AccountsURL:    r.baseURL("ZOHO_ACCOUNTS_URL"),
 		OrganizationID: r.required("ZOHO_ORGANIZATION_ID", "the Zoho Inventory organization id"),
 		ClientID:       r.required("ZOHO_CLIENT_ID", "the Zoho OAuth client id"),
 		ClientSecret:   r.required("ZOHO_CLIENT_SECRET", "the Zoho OAuth client secret"),
 		RefreshToken:   r.required("ZOHO_REFRESH_TOKEN", "the Zoho OAuth refresh token"),
 	}
 	w.NetSuite = netsuite.Config{
-		AccountURL:    r.str("NETSUITE_ACCOUNT_URL", ""),
+		AccountURL:    r.baseURL("NETSUITE_ACCOUNT_URL"),
 		AccountID:     r.required("NETSUITE_ACCOUNT_ID", "the NetSuite account id"),
 		ClientID:      r.required("NETSUITE_CLIENT_ID", "the NetSuite integration's client id"),
 		CertificateID: r.required("NETSUITE_CERTIFICATE_ID", "the NetSuite certificate id (JWT kid)"),
 		PrivateKeyPEM: r.privateKey(),
 	}
 
-	w.MaxConcurrentActivities = r.integer("LATTICE_WORKER_MAX_ACTIVITIES", 0)
-	w.MaxConcurrentWorkflowTasks = r.integer("LATTICE_WORKER_MAX_WORKFLOW_TASKS", 0)
-	w.ActivityPollers = r.integer("LATTICE_WORKER_ACTIVITY_POLLERS", 0)
-	w.WorkflowPollers = r.integer("LATTICE_WORKER_WORKFLOW_POLLERS", 0)
+	w.MaxConcurrentActivities = r.integer("LATTICE_WORKER_MAX_ACTIVITIES")
+	w.MaxConcurrentWorkflowTasks = r.integer("LATTICE_WORKER_MAX_WORKFLOW_TASKS")
+	w.ActivityPollers = r.integer("LATTICE_WORKER_ACTIVITY_POLLERS")
+	w.WorkflowPollers = r.integer("LATTICE_WORKER_WORKFLOW_POLLERS")
 	return cfg, r.err()
 }
 
-// privateKey reads NETSUITE_PRIVATE_KEY (the PEM itself) or
-// NETSUITE_PRIVATE_KEY_FILE (a path to it, as a mounted secret).
-func (r *reader) privateKey() string {
-	if pem := r.str("NETSUITE_PRIVATE_KEY", ""); pem != "" {
-		return pem
+// LoadCodecServer reads `lattice codec`'s configuration: it needs the
+// payload keys and the Temporal UI's origin.
+func LoadCodecServer(env LookupEnv) (CodecServer, error) {
+	r := &reader{process: ProcessCodec, env: env}
+	cfg := CodecServer{
+		Process: r.processSettings(),
+		Codec:   r.payloadCodec(),
+		Origins: r.origins(),
 	}
-	path := r.str("NETSUITE_PRIVATE_KEY_FILE", "")
-	if path == "" {
-		r.problems = append(r.problems, errors.New(
-			"NETSUITE_PRIVATE_KEY or NETSUITE_PRIVATE_KEY_FILE must hold the NetSuite signing key"))
-		return ""
+	if !r.isSet("LATTICE_PAYLOAD_KEYS") {
+		r.problem("LATTICE_PAYLOAD_KEYS is not set: the keys the API and worker encrypt with")
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		r.problems = append(r.problems, fmt.Errorf("NETSUITE_PRIVATE_KEY_FILE: %w", err))
+	return cfg, r.err()
+}
+
+// LoadSandbox reads `lattice sandbox`'s configuration.
+func LoadSandbox(env LookupEnv) (Sandbox, error) {
+	r := &reader{process: ProcessSandbox, env: env}
+	cfg := Sandbox{
+		Process:         r.processSettings(),
+		ConfirmDelay:    r.duration("LATTICE_CONFIRM_DELAY"),
+		NetSuiteKeyFile: r.str("LATTICE_SANDBOX_NETSUITE_KEY_FILE"),
 	}
-	return string(b)
+	return cfg, r.err()
 }

@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/lattice/lattice/codec"
 	"github.com/lattice/lattice/devserver"
+	"github.com/lattice/lattice/httpserver"
 	"github.com/lattice/lattice/sandbox"
 	"github.com/lattice/lattice/starter"
+	"github.com/lattice/lattice/telemetry"
 	"github.com/lattice/lattice/vendors/equinix"
 	"github.com/lattice/lattice/vendors/netsuite"
 	"github.com/lattice/lattice/vendors/zoho"
@@ -47,9 +49,22 @@ type Config struct {
 	Worker worker.Config
 
 	Logger *slog.Logger
+	// Telemetry traces and measures the stack; nil builds one with
+	// tracing off, shut down with the stack.
+	Telemetry *telemetry.Telemetry
 	// TemporalLogLevel is the embedded server's own log level ("none"
 	// silences it).
 	TemporalLogLevel string
+
+	// APITokens guard the API with bearer tokens; none serves it open,
+	// which lattice-dev does on loopback only.
+	APITokens []string
+	// PayloadCodec encrypts every payload the client writes; nil leaves
+	// them in clear.
+	PayloadCodec *codec.Codec
+	// SandboxCredentials are the only ones the sandbox accepts, and the
+	// worker is given; zero means sandbox.DefaultCredentials().
+	SandboxCredentials sandbox.Credentials
 }
 
 // Stack is a running dev stack.
@@ -79,6 +94,14 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}()
 
+	if cfg.Telemetry == nil {
+		tel, err := telemetry.New(ctx, telemetry.Options{Service: "lattice-dev", Logger: cfg.Logger})
+		if err != nil {
+			return nil, fmt.Errorf("set up telemetry: %w", err)
+		}
+		cfg.Telemetry = tel
+		s.onClose(tel.Shutdown)
+	}
 	if err := s.startSandbox(cfg); err != nil {
 		return nil, err
 	}
@@ -118,6 +141,7 @@ func (s *Stack) startSandbox(cfg Config) error {
 	}
 	s.Sandbox = sandbox.New(sandbox.Options{
 		ConfirmDelay: cfg.ConfirmDelay,
+		Credentials:  cfg.SandboxCredentials,
 		Logger:       cfg.Logger.With("component", "sandbox"),
 	})
 	s.SandboxURL = "http://" + l.Addr().String()
@@ -140,11 +164,19 @@ func (s *Stack) startTemporal(ctx context.Context, cfg Config) error {
 	s.Temporal = srv
 	s.onClose(func(context.Context) error { return srv.Stop() })
 
-	c, err := client.Dial(client.Options{
+	opts, err := cfg.Telemetry.ClientOptions(client.Options{
 		HostPort:  srv.FrontendAddr(),
 		Namespace: srv.Namespace(),
-		Logger:    sdklog.NewStructuredLogger(cfg.Logger.With("component", "temporal-client")),
+		Logger:    telemetry.TemporalLogger(cfg.Logger.With("component", "temporal-client")),
 	})
+	if err != nil {
+		return err
+	}
+	if cfg.PayloadCodec != nil {
+		opts.DataConverter = cfg.PayloadCodec.DataConverter()
+		opts.FailureConverter = cfg.PayloadCodec.FailureConverter()
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		return fmt.Errorf("connect to temporal: %w", err)
 	}
@@ -180,6 +212,9 @@ func (s *Stack) startWorker(cfg Config) error {
 	if wc.Logger == nil {
 		wc.Logger = cfg.Logger.With("component", "worker")
 	}
+	if wc.HTTPClient == nil {
+		wc.HTTPClient = cfg.Telemetry.VendorClient()
+	}
 
 	w := worker.New(s.Client, wc)
 	if err := w.Start(); err != nil {
@@ -200,9 +235,11 @@ func (s *Stack) startAPI(cfg Config) error {
 		UIURL:     s.Temporal.UIURL(),
 		Settings:  cfg.Settings,
 		Logger:    cfg.Logger.With("component", "api"),
+		Metrics:   cfg.Telemetry.MetricsHandler(),
 	})
 	s.APIURL = "http://" + l.Addr().String()
-	s.serve(l, api)
+	guarded := starter.RequireTokens(api, cfg.APITokens, cfg.Logger.With("component", "api"))
+	s.serve(l, cfg.Telemetry.Middleware(api.RouteName)(guarded))
 	return nil
 }
 
@@ -221,11 +258,5 @@ func (s *Stack) serve(l net.Listener, h http.Handler) {
 // NewHTTPServer returns an http.Server with timeouts on every phase, so a
 // slow client cannot hold a connection forever.
 func NewHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-	}
+	return httpserver.New(h)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"testing"
@@ -24,6 +25,7 @@ import (
 var stack *devstack.Stack
 
 func TestMain(m *testing.M) {
+	runWorkerIfAsked()
 	os.Exit(runMain(m))
 }
 
@@ -42,9 +44,13 @@ func runMain(m *testing.M) int {
 }
 
 // testConfig is lattice-dev's configuration on port 0 everywhere, with
-// Temporal in memory and waits shortened so tests finish in seconds.
+// Temporal in memory and waits shortened so tests finish in seconds. Its
+// spans and log lines are kept for the tests to read (spans, logs).
 func testConfig() devstack.Config {
 	return devstack.Config{
+		Logger: slog.New(slog.NewJSONHandler(logs,
+			&slog.HandlerOptions{Level: slog.LevelDebug})),
+		Telemetry:        testTelemetry(),
 		Listen:           "127.0.0.1:0",
 		Temporal:         "127.0.0.1:0",
 		UI:               "127.0.0.1:0",

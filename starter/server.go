@@ -37,6 +37,12 @@ type Config struct {
 	// StartTimeout bounds a call to Temporal; past it the client gets 503.
 	StartTimeout time.Duration
 	Logger       *slog.Logger
+
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
+	// Ready, when set, is part of /readyz: an error makes it answer 503,
+	// as while the process shuts down.
+	Ready func() error
 }
 
 // Server is the HTTP API.
@@ -64,6 +70,9 @@ func New(c client.Client, cfg Config) *Server {
 
 func (s *Server) routes() {
 	r := s.router
+	// An unclean path (//v1/…) is answered 404, never redirected: a client
+	// that follows the redirect turns its POST into a GET.
+	r.SkipClean(true)
 	for _, prefix := range []string{"/v1", "/api/v1"} {
 		r.Handle(prefix+routeCancel, allow{http.MethodPost: s.handleCancel})
 		r.Handle(prefix+routeTransactions, allow{http.MethodGet: s.handleList})
@@ -73,14 +82,19 @@ func (s *Server) routes() {
 	}
 	r.Handle("/healthz", allow{http.MethodGet: s.handleHealth})
 	r.Handle("/readyz", allow{http.MethodGet: s.handleReady})
+	r.Handle(routeOpenAPI, allow{http.MethodGet: s.handleOpenAPI})
+	if s.cfg.Metrics != nil {
+		r.Handle("/metrics", allow{http.MethodGet: s.cfg.Metrics.ServeHTTP})
+	}
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "no such route"})
 	})
 }
 
-// ServeHTTP serves the API with its middleware: one log line per request.
+// ServeHTTP serves the API with its middleware: one log line per request,
+// and a 500 for a handler's panic.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.logRequests(s.router).ServeHTTP(w, r)
+	s.logRequests(s.recoverPanics(s.router)).ServeHTTP(w, r)
 }
 
 // Router exposes the routes so middleware can name spans and metrics by

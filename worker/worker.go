@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
@@ -37,6 +38,10 @@ type Config struct {
 	MaxConcurrentWorkflowTasks int
 	ActivityPollers            int
 	WorkflowPollers            int
+	// StopTimeout is how long Stop lets running activities finish before
+	// it cancels them, and Temporal retries them elsewhere; zero cancels
+	// them at once.
+	StopTimeout time.Duration
 
 	// HTTPClient carries vendor calls; nil uses each client's default.
 	HTTPClient *http.Client
@@ -57,14 +62,21 @@ func NewActivities(cfg Config) *activities.Activities {
 
 // New returns a worker for the saga's task queue, not yet started.
 func New(c client.Client, cfg Config) sdkworker.Worker {
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
+	w := sdkworker.New(c, workflows.TaskQueue, Options(cfg))
+	Register(w, NewActivities(cfg))
+	return w
+}
+
+// Options are the SDK worker options cfg's tuning asks for. The
+// benchmarks give a bare baseline worker the same ones.
+func Options(cfg Config) sdkworker.Options {
+	return sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: cfg.MaxConcurrentWorkflowTasks,
 		MaxConcurrentActivityTaskPollers:       cfg.ActivityPollers,
 		MaxConcurrentWorkflowTaskPollers:       cfg.WorkflowPollers,
-	})
-	Register(w, NewActivities(cfg))
-	return w
+		WorkerStopTimeout:                      cfg.StopTimeout,
+	}
 }
 
 // Register registers the saga and its activities on r.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lattice/lattice/devstack"
+	"github.com/lattice/lattice/telemetry"
 )
 
 func main() {
@@ -34,9 +36,15 @@ func run(ctx context.Context, args []string, env lookupEnv, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	tel, err := telemetry.New(ctx, telemetry.Options{Service: "lattice-dev", Env: env, Logger: cfg.Logger})
+	if err != nil {
+		return err
+	}
+	cfg.Telemetry = tel
 
 	stack, err := devstack.Start(ctx, cfg)
 	if err != nil {
+		tel.Shutdown(context.Background())
 		return err
 	}
 	printReady(stdout, stack)
@@ -45,7 +53,7 @@ func run(ctx context.Context, args []string, env lookupEnv, stdout, stderr io.Wr
 	fmt.Fprintln(stderr, "lattice-dev: shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	return stack.Close(shutdown)
+	return errors.Join(stack.Close(shutdown), tel.Shutdown(shutdown))
 }
 
 // flagDef is one flag with the environment variable that can also set it.

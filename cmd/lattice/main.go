@@ -1,8 +1,11 @@
 // Command lattice runs Lattice's production processes against any
 // Temporal cluster, configured by environment variables:
 //
-//	lattice api      the HTTP API
-//	lattice worker   the Temporal worker that runs the cancel saga
+//	lattice api           the HTTP API
+//	lattice worker        the Temporal worker that runs the cancel saga
+//	lattice codec         the payload codec endpoint for the Temporal UI
+//	lattice sandbox       the vendor emulators, for a stack without vendors
+//	lattice health URL    exit 0 if URL answers 2xx: a container health check
 package main
 
 import (
@@ -15,23 +18,34 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/lattice/lattice/config"
-	"github.com/lattice/lattice/devstack"
+	"github.com/lattice/lattice/httpserver"
 	"github.com/lattice/lattice/starter"
+	"github.com/lattice/lattice/telemetry"
 	"github.com/lattice/lattice/worker"
 )
+
+// workerStopTimeout is how long a stopping worker lets its running
+// activities finish before it cancels them and Temporal hands them to
+// another worker. With the HTTP shutdown it fits in the 30 s a container
+// platform usually grants after SIGTERM.
+const workerStopTimeout = 15 * time.Second
 
 const usage = `Usage: lattice <command>
 
 Commands:
-  api      serve the HTTP API
-  worker   run the Temporal worker
+  api          serve the HTTP API
+  worker       run the Temporal worker
+  codec        serve the payload codec endpoint for the Temporal UI
+  sandbox      serve the vendor emulators (Equinix, Zoho, NetSuite)
+  health URL   exit 0 if URL answers 2xx
 
 Configuration is read from environment variables; see the README.
 `
@@ -46,6 +60,9 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, env config.LookupEnv, stderr io.Writer) error {
+	if len(args) == 2 && args[0] == "health" {
+		return runHealth(ctx, args[1])
+	}
 	if len(args) != 1 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("expected one command")
@@ -56,13 +73,31 @@ func run(ctx context.Context, args []string, env config.LookupEnv, stderr io.Wri
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
-		return runAPI(ctx, cfg, newLogger(cfg.Common, stderr))
+		logger := newLogger(cfg.Common, stderr)
+		return withTelemetry(ctx, "lattice-api", env, logger, func(tel *telemetry.Telemetry) error {
+			return runAPI(ctx, cfg, tel, logger)
+		})
 	case "worker":
 		cfg, err := config.LoadWorker(env)
 		if err != nil {
 			return fmt.Errorf("configuration:\n%w", err)
 		}
-		return runWorker(ctx, cfg, newLogger(cfg.Common, stderr))
+		logger := newLogger(cfg.Common, stderr)
+		return withTelemetry(ctx, "lattice-worker", env, logger, func(tel *telemetry.Telemetry) error {
+			return runWorker(ctx, cfg, tel, logger)
+		})
+	case "codec":
+		cfg, err := config.LoadCodecServer(env)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return runCodec(ctx, cfg, newLogger(config.Common{Process: cfg.Process}, stderr))
+	case "sandbox":
+		cfg, err := config.LoadSandbox(env)
+		if err != nil {
+			return fmt.Errorf("configuration:\n%w", err)
+		}
+		return runSandbox(ctx, cfg, newLogger(config.Common{Process: cfg.Process}, stderr))
 	case "help", "-h", "--help":
 		fmt.Fprint(stderr, usage)
 		return nil
@@ -79,34 +114,64 @@ func newLogger(c config.Common, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// dial connects lazily, so the process starts, and answers 503 from the
-// API, while Temporal is still coming up.
-func dial(t config.Temporal, logger *slog.Logger) (client.Client, error) {
-	return client.NewLazyClient(client.Options{
-		HostPort:  t.Address,
-		Namespace: t.Namespace,
-		Logger:    sdklog.NewStructuredLogger(logger),
-	})
+// withTelemetry runs fn with the process's traces and metrics, set up from
+// the OTEL_* variables, and flushes the spans not yet exported after it.
+func withTelemetry(
+	ctx context.Context, service string, env config.LookupEnv, logger *slog.Logger,
+	fn func(*telemetry.Telemetry) error,
+) error {
+	tel, err := telemetry.New(ctx, telemetry.Options{Service: service, Env: env, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	defer func() {
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(flush); err != nil {
+			logger.Warn("Telemetry not flushed", "error", err)
+		}
+	}()
+	return fn(tel)
 }
 
-func runAPI(ctx context.Context, cfg config.API, logger *slog.Logger) error {
-	c, err := dial(cfg.Temporal, logger)
+// dial connects lazily, so the process starts, and answers 503 from the
+// API, while Temporal is still coming up. The options carry TLS, the API
+// key and payload encryption as configured.
+func dial(c config.Common, tel *telemetry.Telemetry, logger *slog.Logger) (client.Client, error) {
+	base := c.ClientOptions()
+	base.Logger = telemetry.TemporalLogger(logger)
+	opts, err := tel.ClientOptions(base)
+	if err != nil {
+		return nil, err
+	}
+	return client.NewLazyClient(opts)
+}
+
+func runAPI(ctx context.Context, cfg config.API, tel *telemetry.Telemetry, logger *slog.Logger) error {
+	c, err := dial(cfg.Common, tel, logger)
 	if err != nil {
 		return fmt.Errorf("connect to temporal: %w", err)
 	}
 	defer c.Close()
 
+	var stopping atomic.Bool
 	api := starter.New(c, starter.Config{
 		Namespace:    cfg.Temporal.Namespace,
 		UIURL:        cfg.UIURL,
 		StartTimeout: cfg.StartTimeout,
 		Logger:       logger,
+		Metrics:      tel.MetricsHandler(),
+		Ready:        unlessStopping(&stopping),
 	})
-	return serve(ctx, cfg.Listen, api, logger)
+	if cfg.Open {
+		logger.Warn("Serving without authentication, as LATTICE_API_OPEN=true asks")
+	}
+	h := tel.Middleware(api.RouteName)(starter.RequireTokens(api, cfg.Tokens, logger))
+	return serve(ctx, cfg.Listen, h, logger, func() { stopping.Store(true) })
 }
 
-func runWorker(ctx context.Context, cfg config.Worker, logger *slog.Logger) error {
-	c, err := dial(cfg.Temporal, logger)
+func runWorker(ctx context.Context, cfg config.Worker, tel *telemetry.Telemetry, logger *slog.Logger) error {
+	c, err := dial(cfg.Common, tel, logger)
 	if err != nil {
 		return fmt.Errorf("connect to temporal: %w", err)
 	}
@@ -116,28 +181,50 @@ func runWorker(ctx context.Context, cfg config.Worker, logger *slog.Logger) erro
 		logger.Warn("Search attributes not checked; register them on the cluster", "error", err)
 	}
 	cfg.Worker.Logger = logger
+	cfg.Worker.HTTPClient = tel.VendorClient()
+	cfg.Worker.StopTimeout = workerStopTimeout
 	w := worker.New(c, cfg.Worker)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	defer w.Stop()
 
-	health := http.NewServeMux()
-	health.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
+	// On SIGTERM the worker stops polling at once, lets running activities
+	// finish for workerStopTimeout, then hands back what is left; /readyz
+	// answers 503 from the start of it, /healthz 200 until the end.
+	var stopping atomic.Bool
+	stop := sync.OnceFunc(func() {
+		stopping.Store(true)
+		w.Stop()
 	})
-	return serve(ctx, cfg.Listen, health, logger)
+	defer stop()
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", starter.Health)
+	mux.Handle("GET /readyz", starter.Readiness{Temporal: c, Ready: unlessStopping(&stopping)})
+	mux.Handle("GET /metrics", tel.MetricsHandler())
+	return serve(ctx, cfg.Listen, mux, logger, stop)
 }
 
-// serve serves h until ctx ends, then shuts down gracefully: in-flight
-// requests get a bounded time to finish.
-func serve(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+// unlessStopping is a readiness check that fails once stopping is set.
+func unlessStopping(stopping *atomic.Bool) func() error {
+	return func() error {
+		if stopping.Load() {
+			return errors.New("shutting down")
+		}
+		return nil
+	}
+}
+
+// serve serves h until ctx ends, then runs beforeShutdown and shuts down
+// gracefully: in-flight requests get a bounded time to finish.
+func serve(
+	ctx context.Context, addr string, h http.Handler, logger *slog.Logger, beforeShutdown func(),
+) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := devstack.NewHTTPServer(h)
+	srv := httpserver.New(h)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	logger.Info("Serving", "addr", l.Addr().String())
@@ -147,8 +234,9 @@ func serve(ctx context.Context, addr string, h http.Handler, logger *slog.Logger
 		return err
 	case <-ctx.Done():
 	}
+	logger.Info("Shutting down")
+	beforeShutdown()
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	logger.Info("Shutting down")
 	return srv.Shutdown(shutdown)
 }
