@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -14,6 +17,22 @@ import (
 
 // MaxBodyBytes is the largest request body Lattice reads.
 const MaxBodyBytes = 1 << 20
+
+// maxStringLen is the most characters a string field may hold.
+const maxStringLen = 1000
+
+// quotedMax is how many characters of a client's value an error message
+// quotes.
+const quotedMax = 40
+
+// quoted quotes a client's value for an error message, cut short: the
+// message names the value, it does not echo a kilobyte back.
+func quoted(s string) string {
+	if utf8.RuneCountInString(s) <= quotedMax {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(string([]rune(s)[:quotedMax])) + "…"
+}
 
 // idPattern is what an id may look like. Ids end up in vendor URL paths
 // and search attributes, so nothing that could change a path or a query
@@ -76,11 +95,11 @@ func parseObject(body []byte) (object, error) {
 	var serr *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &serr):
-		line, col := position(body, serr.ByteOffset)
-		reason := syntaxReason(serr)
-		if trailingComma(body, serr.ByteOffset) {
-			reason = "trailing comma before a closing bracket"
+		off, reason := serr.ByteOffset, syntaxReason(serr)
+		if comma, ok := trailingComma(body, off); ok {
+			off, reason = comma, "trailing comma before a closing bracket; remove the comma"
 		}
+		line, col := position(body, off)
 		return nil, &SyntaxError{Msg: "malformed JSON: " + reason, Line: line, Column: col}
 	case err != nil || top == nil || trimmed[0] != '{':
 		line, col := position(body, int64(len(body)-len(trimmed)))
@@ -89,6 +108,11 @@ func parseObject(body []byte) (object, error) {
 	return top, nil
 }
 
+// maxPointerLen bounds the JSON pointer quoted in a syntax error. A body
+// nested thousands of levels deep has a pointer of as many segments, and
+// the answer to it must stay short.
+const maxPointerLen = 120
+
 // syntaxReason is the decoder's explanation without its own position
 // prefix, which the caller replaces with a line and column.
 func syntaxReason(e *jsontext.SyntacticError) string {
@@ -96,30 +120,58 @@ func syntaxReason(e *jsontext.SyntacticError) string {
 	if e.Err != nil {
 		msg = e.Err.Error()
 	}
-	if e.JSONPointer != "" {
-		msg += " in " + string(e.JSONPointer)
+	if p := string(e.JSONPointer); p != "" {
+		msg += " in " + shortPointer(p)
 	}
 	return msg
 }
 
-// trailingComma reports whether the byte at off is a comma that only
-// whitespace separates from a closing bracket, the mistake in the seed's
-// own example, so the error can say so plainly.
-func trailingComma(body []byte, off int64) bool {
-	if off < 0 || off >= int64(len(body)) || body[off] != ',' {
-		return false
+// shortPointer cuts a long JSON pointer after a whole segment, marking the
+// cut, and never inside a UTF-8 sequence.
+func shortPointer(p string) string {
+	if len(p) <= maxPointerLen {
+		return p
 	}
-	rest := bytes.TrimLeft(body[off+1:], " \t\r\n")
-	return len(rest) > 0 && (rest[0] == '}' || rest[0] == ']')
+	cut := strings.LastIndexByte(p[:maxPointerLen], '/')
+	if cut <= 0 {
+		cut = maxPointerLen
+		for cut > 0 && !utf8.RuneStart(p[cut]) {
+			cut--
+		}
+	}
+	return p[:cut] + "/…"
 }
 
-// position turns a byte offset into a 1-based line and column, counting
-// columns in bytes.
+// trailingComma finds the comma of a trailing comma, the mistake in the
+// seed's own example, so the error can say so plainly and point at the
+// comma itself. The decoder stops either at the comma or at the closing
+// bracket after it, depending on how deep the mistake is, so both are
+// recognised.
+func trailingComma(body []byte, off int64) (int64, bool) {
+	if off < 0 || off >= int64(len(body)) {
+		return 0, false
+	}
+
+	switch body[off] {
+	case ',':
+		rest := bytes.TrimLeft(body[off+1:], " \t\r\n")
+		return off, len(rest) > 0 && (rest[0] == '}' || rest[0] == ']')
+	case '}', ']':
+		before := bytes.TrimRight(body[:off], " \t\r\n")
+		n := int64(len(before))
+		return n - 1, n > 0 && before[n-1] == ','
+	}
+	return 0, false
+}
+
+// position turns a byte offset into a 1-based line and column. Columns
+// count characters, as editors do, so a name with accents before the
+// error does not shift it.
 func position(body []byte, off int64) (line, col int) {
 	off = min(max(off, 0), int64(len(body)))
 	before := body[:off]
 	line = bytes.Count(before, []byte{'\n'}) + 1
-	col = int(off) - (bytes.LastIndexByte(before, '\n') + 1) + 1
+	col = utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
 	return line, col
 }
 
@@ -165,7 +217,7 @@ func (v *validator) genericData(gd object, loc []any, req *Request) {
 			req.Source = Source(s)
 		default:
 			v.add(at(loc, fieldSourceID), ProblemEnum,
-				fmt.Sprintf("Input should be 'ONS' or 'ZOH', not %q", s))
+				"Input should be 'ONS' or 'ZOH', not "+quoted(s))
 		}
 	}
 	if s, ok := v.str(gd, fieldDestinationID, loc, true); ok {
@@ -177,7 +229,7 @@ func (v *validator) genericData(gd object, loc []any, req *Request) {
 				"Cyxtera offers no cancel for cross connects")
 		default:
 			v.add(at(loc, fieldDestinationID), ProblemEnum,
-				fmt.Sprintf("Input should be 'EQX' or 'CYX', not %q", s))
+				"Input should be 'EQX', the one destination with a cancel, not "+quoted(s))
 		}
 	}
 
@@ -260,7 +312,7 @@ func (v *validator) items(sf object, loc []any, req *Request) {
 		}
 		if first, dup := seen[it.ID]; dup {
 			v.add(at(loc, i), ProblemDuplicateItem,
-				fmt.Sprintf("Item %q is already listed at index %d", it.ID, first))
+				fmt.Sprintf("Item %s is already listed at index %d", quoted(it.ID), first))
 			continue
 		}
 		seen[it.ID] = i
@@ -279,10 +331,11 @@ func (v *validator) item(elem jsontext.Value, loc []any) (Item, bool) {
 	id, idOK := v.aliased(obj, fieldItemID, fieldLegacyItemID, loc, true)
 	name, nameOK := v.aliased(obj, fieldItemName, fieldLegacyItemName, loc, false)
 	lineID, lineOK := v.optionalID(obj, fieldLineID, loc)
-	if _, ok := v.object(obj, fieldOriginalDetails, loc, false); !ok {
-		if _, present := obj[fieldOriginalDetails]; present {
-			return Item{}, false
-		}
+	// Absent and null details are both none; any other kind but an
+	// object is a problem, which the count below sees.
+	var details json.RawMessage
+	if _, ok := v.object(obj, fieldOriginalDetails, loc, false); ok {
+		details = json.RawMessage(obj[fieldOriginalDetails])
 	}
 	if !idOK || !nameOK || !lineOK || len(v.problems) > before {
 		return Item{}, false
@@ -291,7 +344,7 @@ func (v *validator) item(elem jsontext.Value, loc []any) (Item, bool) {
 		ID:                  id,
 		Name:                name,
 		LineID:              lineID,
-		OriginalItemDetails: json.RawMessage(obj[fieldOriginalDetails]),
+		OriginalItemDetails: details,
 	}, true
 }
 
@@ -321,7 +374,8 @@ func (v *validator) aliased(obj object, name, legacy string, loc []any, isID boo
 	}
 	if other != val {
 		v.add(loc, ProblemAliasConflict,
-			fmt.Sprintf("%s %q and its alias %s %q differ: send one", name, val, legacy, other))
+			fmt.Sprintf("%s %s and its alias %s %s differ: send one",
+				name, quoted(val), legacy, quoted(other)))
 		return "", false
 	}
 	return val, true
@@ -371,8 +425,9 @@ func (v *validator) str(parent object, key string, loc []any, _ bool) (string, b
 		v.add(loc, ProblemStringTooShort, "String should not be empty")
 		return "", false
 	}
-	if len(s) > 1000 {
-		v.add(loc, ProblemStringTooLong, "String should have at most 1000 characters")
+	if len(s) > maxStringLen && utf8.RuneCountInString(s) > maxStringLen {
+		v.add(loc, ProblemStringTooLong,
+			fmt.Sprintf("String should have at most %d characters", maxStringLen))
 		return "", false
 	}
 	return s, true

@@ -4,12 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 
 	"go.temporal.io/api/serviceerror"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/lattice/lattice/crossconnect"
 )
@@ -67,6 +68,26 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, code, map[string]any{"detail": crossconnect.MessageOf(err)})
 }
 
+// recoverPanics answers a handler's panic as a 500 in the usual shape and
+// logs it with its stack: a bug must neither drop the client's connection
+// without an answer nor show the client anything of its cause.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v) // a deliberate abort, which net/http handles
+			}
+			s.log(r).Error("Handler panicked", "error", fmt.Sprint(v), "stack", string(debug.Stack()))
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"detail": "internal error"})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
@@ -76,6 +97,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // temporalError classifies an error from the Temporal client: anything
 // that says the cluster cannot be reached now is Unavailable, so the
 // client is told to come back rather than that Lattice broke.
+//
+// The SDK reports an unreachable server as a wrapped service error (a
+// connection refused on first use comes back as "failed reaching server"
+// around serviceerror.Unavailable), not as a bare gRPC status, so the
+// code is read through serviceerror.ToStatus, which unwraps both.
 func temporalError(op string, err error) error {
 	var notFound *serviceerror.NotFound
 	switch {
@@ -84,7 +110,7 @@ func temporalError(op string, err error) error {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return crossconnect.E(op, crossconnect.Unavailable, "Temporal did not answer in time", err)
 	}
-	switch status.Code(err) {
+	switch serviceerror.ToStatus(err).Code() {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Canceled:
 		return crossconnect.E(op, crossconnect.Unavailable, "Temporal is unavailable; retry later", err)
 	}
