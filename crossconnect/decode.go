@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,11 +32,6 @@ func quoted(s string) string {
 	}
 	return strconv.Quote(string([]rune(s)[:quotedMax])) + "…"
 }
-
-// idPattern is what an id may look like. Ids end up in vendor URL paths
-// and search attributes, so nothing that could change a path or a query
-// gets through.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$`)
 
 // Field names of the request. The item fields have the aliases the
 // previous service read.
@@ -71,6 +65,15 @@ type object = map[string]jsontext.Value
 // object, and ids must be strings (Zoho's 19-digit ids do not survive a
 // float64, so a number is refused rather than converted).
 func Decode(body []byte) (*Request, error) {
+	if req, ok := decodeFast(body); ok {
+		return req, nil
+	}
+	return decodeSlow(body)
+}
+
+// decodeSlow parses the body into a tree and validates it field by field,
+// collecting every problem with its location.
+func decodeSlow(body []byte) (*Request, error) {
 	top, err := parseObject(body)
 	if err != nil {
 		return nil, err
@@ -444,7 +447,9 @@ func (v *validator) id(parent object, key string, loc []any) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	if !idPattern.MatchString(s) {
+	// Ids end up in vendor URL paths and search attributes: nothing that
+	// could change a path or a query gets through.
+	if !validID(s) {
 		v.add(at(loc, key), ProblemPattern,
 			"Id should be 1 to 64 letters, digits, '.', '_', ':' or '-'")
 		return "", false
