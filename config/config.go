@@ -14,6 +14,7 @@ import (
 	"github.com/lattice/lattice/vendors/netsuite"
 	"github.com/lattice/lattice/vendors/zoho"
 	"github.com/lattice/lattice/worker"
+	"github.com/lattice/lattice/workflows"
 )
 
 // LookupEnv reads one environment variable, as os.LookupEnv does.
@@ -55,6 +56,9 @@ type API struct {
 	Open         bool          // LATTICE_API_OPEN
 	UIURL        string        // LATTICE_TEMPORAL_UI_URL, for links to workflows
 	StartTimeout time.Duration // LATTICE_START_TIMEOUT
+	// Settings tune every transaction the API starts; they travel in the
+	// workflow's input, so a running transaction keeps those it began with.
+	Settings workflows.Settings
 }
 
 // Worker is the configuration of `lattice worker`.
@@ -98,6 +102,17 @@ func LoadAPI(env LookupEnv) (API, error) {
 		Common:       r.common(),
 		UIURL:        r.baseURL("LATTICE_TEMPORAL_UI_URL"),
 		StartTimeout: r.duration("LATTICE_START_TIMEOUT"),
+		Settings: workflows.Settings{
+			PollInitial:        r.duration("LATTICE_POLL_INITIAL"),
+			PollMax:            r.duration("LATTICE_POLL_MAX"),
+			ConfirmTimeout:     r.duration("LATTICE_CONFIRM_TIMEOUT"),
+			StepBudget:         r.duration("LATTICE_STEP_BUDGET"),
+			CompensationBudget: r.duration("LATTICE_COMPENSATION_BUDGET"),
+		},
+	}
+	if cfg.Settings.PollMax < cfg.Settings.PollInitial {
+		r.problem("LATTICE_POLL_MAX=%s is shorter than LATTICE_POLL_INITIAL=%s",
+			cfg.Settings.PollMax, cfg.Settings.PollInitial)
 	}
 	cfg.Tokens, cfg.Open = r.tokens()
 	return cfg, r.err()

@@ -365,3 +365,21 @@ func TestErrorsJoinOneProblemPerLine(t *testing.T) {
 	require.True(t, errors.As(err, &joined))
 	require.Len(t, joined.Unwrap(), len(problems(err)))
 }
+
+func TestLoadAPISagaSettings(t *testing.T) {
+	cfg, err := config.LoadAPI(apiEnv.lookup)
+	require.NoError(t, err)
+	require.Equal(t, time.Second, cfg.Settings.PollInitial)
+	require.Equal(t, time.Hour, cfg.Settings.PollMax)
+	require.Equal(t, 14*24*time.Hour, cfg.Settings.ConfirmTimeout)
+	require.Equal(t, 10*time.Minute, cfg.Settings.StepBudget)
+	require.Equal(t, 24*time.Hour, cfg.Settings.CompensationBudget)
+
+	cfg, err = config.LoadAPI(apiEnv.with("LATTICE_POLL_MAX", "2m", "LATTICE_STEP_BUDGET", "30s").lookup)
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Minute, cfg.Settings.PollMax)
+	require.Equal(t, 30*time.Second, cfg.Settings.StepBudget)
+
+	_, err = config.LoadAPI(apiEnv.with("LATTICE_POLL_INITIAL", "5m", "LATTICE_POLL_MAX", "1m").lookup)
+	require.Equal(t, []string{"LATTICE_POLL_MAX=1m0s is shorter than LATTICE_POLL_INITIAL=5m0s"}, problems(err))
+}

@@ -81,6 +81,13 @@ var variables = slices.Concat(
 	one(ProcessAPI, Variable{Name: "LATTICE_TEMPORAL_UI_URL"}),
 	one(ProcessAPI, Variable{Name: "LATTICE_START_TIMEOUT", Default: "10s"}),
 
+	// The saga's waits and budgets, given to each new transaction.
+	one(ProcessAPI, Variable{Name: "LATTICE_POLL_INITIAL", Default: "1s"}),
+	one(ProcessAPI, Variable{Name: "LATTICE_POLL_MAX", Default: "1h"}),
+	one(ProcessAPI, Variable{Name: "LATTICE_CONFIRM_TIMEOUT", Default: "336h"}),
+	one(ProcessAPI, Variable{Name: "LATTICE_STEP_BUDGET", Default: "10m"}),
+	one(ProcessAPI, Variable{Name: "LATTICE_COMPENSATION_BUDGET", Default: "24h"}),
+
 	// The vendors, read by the worker alone.
 	one(ProcessWorker, Variable{Name: "EQUINIX_BASE_URL", Default: "https://api.equinix.com"}),
 	one(ProcessWorker, Variable{Name: "EQUINIX_CLIENT_ID", Required: true}),

@@ -159,6 +159,7 @@ func runAPI(ctx context.Context, cfg config.API, tel *telemetry.Telemetry, logge
 		Namespace:    cfg.Temporal.Namespace,
 		UIURL:        cfg.UIURL,
 		StartTimeout: cfg.StartTimeout,
+		Settings:     cfg.Settings,
 		Logger:       logger,
 		Metrics:      tel.MetricsHandler(),
 		Ready:        unlessStopping(&stopping),
