@@ -1,10 +1,8 @@
 package crossconnect_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,62 +11,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lattice/lattice/crossconnect"
+	"github.com/lattice/lattice/internal/casefile"
 )
 
-// Case is one request of testdata/cancel-requests.json and the status the
-// service must answer it with.
-type Case struct {
-	Name       string            `json:"name"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Headers    map[string]string `json:"headers"`
-	Body       *string           `json:"body"`
-	BodyBase64 string            `json:"body_base64"`
-	BodyRepeat *struct {
-		Prefix string `json:"prefix"`
-		Repeat string `json:"repeat"`
-		Times  int    `json:"times"`
-		Suffix string `json:"suffix"`
-	} `json:"body_repeat"`
-	ExpectStatus     int    `json:"expect_status"`
-	ExpectLoc        []any  `json:"expect_loc"`
-	ExpectDetailType string `json:"expect_detail_type"`
-	Why              string `json:"why"`
-}
+// Case is one request of the case files and the answer it must get.
+type Case struct{ casefile.Case }
 
 // Bytes returns the case's body.
 func (c Case) Bytes(t testing.TB) []byte {
-	switch {
-	case c.Body != nil:
-		return []byte(*c.Body)
-	case c.BodyBase64 != "":
-		b, err := base64.StdEncoding.DecodeString(c.BodyBase64)
-		require.NoError(t, err)
-		return b
-	case c.BodyRepeat != nil:
-		r := c.BodyRepeat
-		return []byte(r.Prefix + strings.Repeat(r.Repeat, r.Times) + r.Suffix)
-	}
-	return nil
-}
-
-// caseFiles are the shared cases and Lattice's own, in the same format.
-var caseFiles = []string{
-	"../testdata/cancel-requests.json",
-	"../testdata/cancel-requests-extra.json",
+	b, err := c.Case.Bytes()
+	require.NoError(t, err)
+	return b
 }
 
 func loadCases(t testing.TB) []Case {
-	var cases []Case
-	for _, name := range caseFiles {
-		raw, err := os.ReadFile(name)
-		require.NoError(t, err)
-		var file struct {
-			Cases []Case `json:"cases"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &file), name)
-		require.NotEmpty(t, file.Cases, name)
-		cases = append(cases, file.Cases...)
+	all, err := casefile.Load("../testdata")
+	require.NoError(t, err)
+	cases := make([]Case, len(all))
+	for i, c := range all {
+		cases[i] = Case{c}
 	}
 	return cases
 }

@@ -1,37 +1,25 @@
 package crossconnect
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/lattice/lattice/internal/casefile"
 )
 
 // caseBodies returns the bodies of every case in the project's case files.
 func caseBodies(t testing.TB) [][]byte {
+	cases, err := casefile.Load("../testdata")
+	require.NoError(t, err)
 	var bodies [][]byte
-	for _, name := range []string{"../testdata/cancel-requests.json", "../testdata/cancel-requests-extra.json"} {
-		raw, err := os.ReadFile(name)
+	for _, c := range cases {
+		b, err := c.Bytes()
 		require.NoError(t, err)
-		var file struct {
-			Cases []struct {
-				Body       *string `json:"body"`
-				BodyBase64 string  `json:"body_base64"`
-			} `json:"cases"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &file))
-		for _, c := range file.Cases {
-			switch {
-			case c.Body != nil:
-				bodies = append(bodies, []byte(*c.Body))
-			case c.BodyBase64 != "":
-				b, err := base64.StdEncoding.DecodeString(c.BodyBase64)
-				require.NoError(t, err)
-				bodies = append(bodies, b)
-			}
+		if len(b) <= MaxBodyBytes {
+			bodies = append(bodies, b)
 		}
 	}
 	return bodies

@@ -3,13 +3,11 @@ package devstack_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/lattice/lattice"
 	"github.com/lattice/lattice/crossconnect"
+	"github.com/lattice/lattice/internal/casefile"
 	"github.com/lattice/lattice/workflows"
 )
 
@@ -41,39 +40,18 @@ const (
 	seedItemID = "4182712000000084077"
 )
 
-// contractCase is one request of the case tables (testdata/) and the
+// contractCase is one request of the case files (testdata/) and the
 // answer it must get.
-type contractCase struct {
-	Name       string            `json:"name"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Headers    map[string]string `json:"headers"`
-	Body       *string           `json:"body"`
-	BodyBase64 string            `json:"body_base64"`
-	BodyRepeat *struct {
-		Prefix string `json:"prefix"`
-		Repeat string `json:"repeat"`
-		Times  int    `json:"times"`
-		Suffix string `json:"suffix"`
-	} `json:"body_repeat"`
-	ExpectStatus     int    `json:"expect_status"`
-	ExpectLoc        []any  `json:"expect_loc"`
-	ExpectDetailType string `json:"expect_detail_type"`
-}
+type contractCase struct{ casefile.Case }
 
 func loadContractCases(t *testing.T) []contractCase {
 	t.Helper()
-	var cases []contractCase
-	for _, name := range []string{"cancel-requests.json", "cancel-requests-extra.json"} {
-		raw, err := os.ReadFile("../testdata/" + name)
-		require.NoError(t, err)
-		var file struct {
-			Cases []contractCase `json:"cases"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &file), name)
-		cases = append(cases, file.Cases...)
+	all, err := casefile.Load("../testdata")
+	require.NoError(t, err)
+	cases := make([]contractCase, len(all))
+	for i, c := range all {
+		cases[i] = contractCase{c}
 	}
-	require.NotEmpty(t, cases)
 	return cases
 }
 
@@ -81,18 +59,8 @@ func loadContractCases(t *testing.T) []contractCase {
 // ids have as many digits as the seed's, so positions in the body stay.
 func (c contractCase) bodyFor(t *testing.T, f contractFixture) []byte {
 	t.Helper()
-	var b []byte
-	switch {
-	case c.Body != nil:
-		b = []byte(*c.Body)
-	case c.BodyBase64 != "":
-		var err error
-		b, err = base64.StdEncoding.DecodeString(c.BodyBase64)
-		require.NoError(t, err)
-	case c.BodyRepeat != nil:
-		r := c.BodyRepeat
-		b = []byte(r.Prefix + strings.Repeat(r.Repeat, r.Times) + r.Suffix)
-	}
+	b, err := c.Bytes()
+	require.NoError(t, err)
 	b = bytes.ReplaceAll(b, []byte(seedIAID), []byte(f.iaID))
 	return bytes.ReplaceAll(b, []byte(seedItemID), []byte(f.itemID))
 }

@@ -3,7 +3,6 @@ package starter_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +24,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/lattice/lattice/crossconnect"
+	"github.com/lattice/lattice/internal/casefile"
 	"github.com/lattice/lattice/starter"
 	"github.com/lattice/lattice/workflows"
 )
@@ -121,53 +120,23 @@ const seedExample = `{"qcl_generic_data": {"qcl_source_id": "ZOH", "qcl_destinat
  "qcl_item_details": [{"qcl_cc_inventory_item_id": "4182712000000084077",
  "qcl_cc_inventory_item_name": "Cross Connect"}]}}, "destination_fields": {}}`
 
-// contractCase is one request of the case tables and the status it must
+// contractCase is one request of the case files and the status it must
 // get.
-type contractCase struct {
-	Name       string            `json:"name"`
-	Method     string            `json:"method"`
-	Path       string            `json:"path"`
-	Headers    map[string]string `json:"headers"`
-	Body       *string           `json:"body"`
-	BodyBase64 string            `json:"body_base64"`
-	BodyRepeat *struct {
-		Prefix string `json:"prefix"`
-		Repeat string `json:"repeat"`
-		Times  int    `json:"times"`
-		Suffix string `json:"suffix"`
-	} `json:"body_repeat"`
-	ExpectStatus     int    `json:"expect_status"`
-	ExpectLoc        []any  `json:"expect_loc"`
-	ExpectDetailType string `json:"expect_detail_type"`
-}
+type contractCase struct{ casefile.Case }
 
 func (c contractCase) bytes(t *testing.T) []byte {
-	switch {
-	case c.Body != nil:
-		return []byte(*c.Body)
-	case c.BodyBase64 != "":
-		b, err := base64.StdEncoding.DecodeString(c.BodyBase64)
-		require.NoError(t, err)
-		return b
-	case c.BodyRepeat != nil:
-		r := c.BodyRepeat
-		return []byte(r.Prefix + strings.Repeat(r.Repeat, r.Times) + r.Suffix)
-	}
-	return nil
+	b, err := c.Bytes()
+	require.NoError(t, err)
+	return b
 }
 
 func loadContractCases(t *testing.T) []contractCase {
-	var cases []contractCase
-	for _, name := range []string{"cancel-requests.json", "cancel-requests-extra.json"} {
-		raw, err := os.ReadFile("../testdata/" + name)
-		require.NoError(t, err)
-		var file struct {
-			Cases []contractCase `json:"cases"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &file), name)
-		cases = append(cases, file.Cases...)
+	all, err := casefile.Load("../testdata")
+	require.NoError(t, err)
+	cases := make([]contractCase, len(all))
+	for i, c := range all {
+		cases[i] = contractCase{c}
 	}
-	require.NotEmpty(t, cases)
 	return cases
 }
 

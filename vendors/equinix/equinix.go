@@ -37,7 +37,7 @@ type Config struct {
 func (c Config) String() string {
 	return fmt.Sprintf(
 		"equinix.Config{BaseURL: %q, ClientID: %q, ClientSecret: %s}",
-		c.BaseURL, c.ClientID, redacted(c.ClientSecret),
+		c.BaseURL, c.ClientID, rest.Redacted(c.ClientSecret),
 	)
 }
 
@@ -49,15 +49,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("base_url", c.BaseURL),
 		slog.String("client_id", c.ClientID),
-		slog.String("client_secret", redacted(c.ClientSecret)),
+		slog.String("client_secret", rest.Redacted(c.ClientSecret)),
 	)
-}
-
-func redacted(secret string) string {
-	if secret == "" {
-		return "[unset]"
-	}
-	return "[redacted]"
 }
 
 // Client calls Equinix. It is safe for concurrent use; its access token

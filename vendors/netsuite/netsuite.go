@@ -45,7 +45,7 @@ func (c Config) String() string {
 	return fmt.Sprintf("netsuite.Config{AccountURL: %q, AccountID: %q, "+
 		"ClientID: %q, CertificateID: %q, PrivateKeyPEM: %s}",
 		c.AccountURL, c.AccountID, c.ClientID, c.CertificateID,
-		redacted(c.PrivateKeyPEM))
+		rest.Redacted(c.PrivateKeyPEM))
 }
 
 // GoString is String, so that %#v hides the key too.
@@ -58,15 +58,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("account_id", c.AccountID),
 		slog.String("client_id", c.ClientID),
 		slog.String("certificate_id", c.CertificateID),
-		slog.String("private_key", redacted(c.PrivateKeyPEM)),
+		slog.String("private_key", rest.Redacted(c.PrivateKeyPEM)),
 	)
-}
-
-func redacted(secret string) string {
-	if secret == "" {
-		return "[unset]"
-	}
-	return "[redacted]"
 }
 
 // accountURL is the configured root, or the one NetSuite gives account

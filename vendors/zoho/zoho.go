@@ -42,7 +42,7 @@ func (c Config) String() string {
 	return fmt.Sprintf("zoho.Config{BaseURL: %q, AccountsURL: %q, "+
 		"OrganizationID: %q, ClientID: %q, ClientSecret: %s, RefreshToken: %s}",
 		c.BaseURL, c.AccountsURL, c.OrganizationID, c.ClientID,
-		redacted(c.ClientSecret), redacted(c.RefreshToken))
+		rest.Redacted(c.ClientSecret), rest.Redacted(c.RefreshToken))
 }
 
 // GoString is String, so that %#v hides the secrets too.
@@ -55,16 +55,9 @@ func (c Config) LogValue() slog.Value {
 		slog.String("accounts_url", c.AccountsURL),
 		slog.String("organization_id", c.OrganizationID),
 		slog.String("client_id", c.ClientID),
-		slog.String("client_secret", redacted(c.ClientSecret)),
-		slog.String("refresh_token", redacted(c.RefreshToken)),
+		slog.String("client_secret", rest.Redacted(c.ClientSecret)),
+		slog.String("refresh_token", rest.Redacted(c.RefreshToken)),
 	)
-}
-
-func redacted(secret string) string {
-	if secret == "" {
-		return "[unset]"
-	}
-	return "[redacted]"
 }
 
 // Client calls Zoho Inventory for one organization. It is safe for

@@ -253,3 +253,12 @@ func redactURL(err error) error {
 	u.User = nil
 	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
+
+// Redacted stands in for a secret when a configuration is printed: it
+// says whether the secret is set, never what it is.
+func Redacted(secret string) string {
+	if secret == "" {
+		return "[unset]"
+	}
+	return "[redacted]"
+}
