@@ -50,6 +50,7 @@ type Server struct {
 	ui        *ui
 	frontend  string
 	namespace string
+	unlock    func() // releases the database file
 }
 
 // Start starts the server and waits until its frontend answers.
@@ -66,8 +67,18 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	unlock := func() {}
+	if !opts.Ephemeral && opts.DBPath != "" {
+		if err := os.MkdirAll(filepath.Dir(opts.DBPath), 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+		if unlock, err = lockDB(opts.DBPath); err != nil {
+			return nil, err
+		}
+	}
 	sqlCfg := cfg.Persistence.DataStores[sqliteplugin.PluginName].SQL
 	if err := prepareDB(sqlCfg, opts); err != nil {
+		unlock()
 		return nil, err
 	}
 
@@ -83,12 +94,14 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}),
 	)
 	if err != nil {
+		unlock()
 		return nil, fmt.Errorf("create temporal server: %w", err)
 	}
 	if err := srv.Start(); err != nil {
+		unlock()
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
-	s := &Server{temporal: srv, frontend: frontend, namespace: opts.Namespace}
+	s := &Server{temporal: srv, frontend: frontend, namespace: opts.Namespace, unlock: unlock}
 
 	if err := waitForPort(ctx, frontend); err != nil {
 		_ = s.Stop()
@@ -118,12 +131,14 @@ func (s *Server) UIURL() string {
 	return "http://" + s.ui.addr
 }
 
-// Stop stops the UI, then the server.
+// Stop stops the UI, then the server, then releases the database file.
 func (s *Server) Stop() error {
 	if s.ui != nil {
 		s.ui.stop()
 	}
-	return s.temporal.Stop()
+	err := s.temporal.Stop()
+	s.unlock()
+	return err
 }
 
 func serverConfig(frontend string, opts Options) (*config.Config, error) {
@@ -206,9 +221,6 @@ func prepareDB(sqlCfg *config.SQL, opts Options) error {
 		}
 		_, err := os.Stat(opts.DBPath)
 		if errors.Is(err, os.ErrNotExist) {
-			if err := os.MkdirAll(filepath.Dir(opts.DBPath), 0o755); err != nil {
-				return fmt.Errorf("create database folder: %w", err)
-			}
 			if err := sqlite.SetupSchema(sqlCfg); err != nil {
 				return fmt.Errorf("set up database schema: %w", err)
 			}

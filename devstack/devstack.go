@@ -252,7 +252,17 @@ func (s *Stack) serve(l net.Listener, h http.Handler) {
 			s.logger.Error("HTTP server stopped", "addr", l.Addr().String(), "error", err)
 		}
 	}()
-	s.onClose(srv.Shutdown)
+	s.onClose(func(ctx context.Context) error {
+		// In-flight requests get a few seconds; a vendor call the sandbox
+		// is holding for a fault must not hold up Ctrl-C.
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			s.logger.Warn("HTTP server closed with requests in flight", "addr", l.Addr().String())
+			return srv.Close()
+		}
+		return nil
+	})
 }
 
 // NewHTTPServer returns an http.Server with timeouts on every phase, so a

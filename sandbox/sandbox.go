@@ -97,6 +97,7 @@ func New(opts Options) *Sandbox {
 	s.seedEquinix()
 	s.seedZoho()
 	s.seedNetSuite()
+	s.startFixturesAt(time.Now())
 	s.mux = s.routes()
 	return s
 }
@@ -145,6 +146,25 @@ func (s *Sandbox) CallsOn(vendor, operation, record string) int {
 		}
 	}
 	return n
+}
+
+// startFixturesAt moves the fixture id counters to a point that depends on
+// the start time, so fixtures of a restarted sandbox never reuse the ids
+// of an earlier run: lattice-dev keeps Temporal's state across restarts,
+// and an old id would find its old, completed transaction. A run may make
+// 100,000 fixtures a second of its start before it overlaps the next.
+//
+// NetSuite's internal ids are short integers, so its counters move on a
+// coarser clock: ten minutes of start time apart, 10,000 fixtures each.
+func (s *Sandbox) startFixturesAt(t time.Time) {
+	offset := uint64(t.Unix()%10_000_000) * 100_000
+	s.zoho.nextID += offset
+	s.equinix.nextOrder += int(offset)
+	s.equinix.nextLine += int(offset)
+
+	short := int(t.Unix()/600%10_000) * 10_000
+	s.netsuite.nextID += short
+	s.netsuite.nextItem += short
 }
 
 // nextID returns a number never returned before by this sandbox. The

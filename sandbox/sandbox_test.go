@@ -455,7 +455,8 @@ func TestFixturesNetSuite(t *testing.T) {
 
 	for _, raw := range reqs {
 		ia, item := fixtureIDs(t, raw)
-		assert.Regexp(t, `^[0-9]{1,6}$`, ia)
+		// Short integers, as NetSuite's internal ids are.
+		assert.Regexp(t, `^[0-9]{1,9}$`, ia)
 		rec, ok := e.sb.NetSuiteAdjustment(ia)
 		require.True(t, ok)
 		items := rec["inventory"].(map[string]any)["items"].([]any)

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -23,7 +25,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr); err != nil {
+	err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "lattice-dev:", err)
 		os.Exit(1)
 	}
@@ -47,7 +53,7 @@ func run(ctx context.Context, args []string, env lookupEnv, stdout, stderr io.Wr
 		tel.Shutdown(context.Background())
 		return err
 	}
-	printReady(stdout, stack)
+	printReady(stdout, stack, cfg)
 
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "lattice-dev: shutting down")
@@ -94,8 +100,15 @@ func parseConfig(args []string, env lookupEnv, stderr io.Writer) (devstack.Confi
 		}
 		vals[d.name] = fs.String(d.name, def, d.usage+" (env "+d.env+")")
 	}
-	eph, _ := env("LATTICE_EPHEMERAL")
-	ephemeral := fs.Bool("ephemeral", eph == "true",
+	ephDefault := false
+	if v, ok := env("LATTICE_EPHEMERAL"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return devstack.Config{}, fmt.Errorf("LATTICE_EPHEMERAL=%q must be true or false", v)
+		}
+		ephDefault = b
+	}
+	ephemeral := fs.Bool("ephemeral", ephDefault,
 		"keep Temporal's state in memory: nothing survives a restart (env LATTICE_EPHEMERAL=true)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: lattice-dev [flags]\n\nRuns Temporal, its UI, the vendor sandbox, a worker and the API in one process.\n\nFlags:")
@@ -104,10 +117,14 @@ func parseConfig(args []string, env lookupEnv, stderr io.Writer) (devstack.Confi
 	if err := fs.Parse(args); err != nil {
 		return devstack.Config{}, err
 	}
+	if fs.NArg() > 0 {
+		return devstack.Config{}, fmt.Errorf("unexpected argument %q: lattice-dev takes only flags", fs.Arg(0))
+	}
 
 	delay, err := time.ParseDuration(*vals["confirm-delay"])
-	if err != nil {
-		return devstack.Config{}, fmt.Errorf("--confirm-delay: %w", err)
+	if err != nil || delay <= 0 {
+		return devstack.Config{}, fmt.Errorf("--confirm-delay=%q must be a positive duration such as 2s",
+			*vals["confirm-delay"])
 	}
 	level := new(slog.LevelVar)
 	if err := level.UnmarshalText([]byte(*vals["log-level"])); err != nil {
@@ -132,15 +149,20 @@ const exampleRequest = `{"qcl_generic_data":{"qcl_source_id":"ZOH","qcl_destinat
 	`"qcl_item_details":[{"qcl_cc_inventory_item_id":"4182712000000084077",` +
 	`"qcl_cc_inventory_item_name":"Cross Connect"}]}},"destination_fields":{}}`
 
-func printReady(w io.Writer, s *devstack.Stack) {
+func printReady(w io.Writer, s *devstack.Stack, cfg devstack.Config) {
 	ui := s.Temporal.UIURL()
-	if ui == "" {
-		ui = "off"
+	state := "state=" + cfg.DB
+	if cfg.Ephemeral {
+		state = "state=in-memory"
 	}
-	fmt.Fprintf(w, "ready api=%s ui=%s temporal=%s sandbox=%s\n",
-		s.APIURL, ui, s.Temporal.FrontendAddr(), s.SandboxURL)
+	fmt.Fprintf(w, "ready api=%s ui=%s temporal=%s sandbox=%s %s\n",
+		s.APIURL, cmp.Or(ui, "off"), s.Temporal.FrontendAddr(), s.SandboxURL, state)
 	fmt.Fprintf(w, "\nCancel the example cross connect:\n\n"+
 		"  curl -i -X POST %s/v1/accounting/crossconnect/qcl_crossconnect_cancel \\\n"+
 		"    -H 'Content-Type: application/json' \\\n    -d '%s'\n\n", s.APIURL, exampleRequest)
+	if ui == "" {
+		fmt.Fprintln(w, "Then GET the Location it answers.")
+		return
+	}
 	fmt.Fprintf(w, "Then GET the Location it answers, or watch it at %s\n", ui)
 }
