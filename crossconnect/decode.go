@@ -20,6 +20,12 @@ const MaxBodyBytes = 1 << 20
 // maxStringLen is the most characters a string field may hold.
 const maxStringLen = 1000
 
+// MaxDepth is how deeply objects and arrays may nest in a request. The
+// request itself needs six levels; the open objects may use the rest. The
+// limit keeps every accepted request decodable by the worker, whose JSON
+// decoder stops at 10,000 levels, and makes deep input cheap to refuse.
+const MaxDepth = 32
+
 // quotedMax is how many characters of a client's value an error message
 // quotes.
 const quotedMax = 40
@@ -65,6 +71,13 @@ type object = map[string]jsontext.Value
 // object, and ids must be strings (Zoho's 19-digit ids do not survive a
 // float64, so a number is refused rather than converted).
 func Decode(body []byte) (*Request, error) {
+	if off, deep := tooDeep(body); deep {
+		line, col := position(body, off)
+		return nil, &SyntaxError{
+			Msg:  fmt.Sprintf("JSON nested more than %d levels deep", MaxDepth),
+			Line: line, Column: col,
+		}
+	}
 	if req, ok := decodeFast(body); ok {
 		return req, nil
 	}
@@ -143,6 +156,35 @@ func shortPointer(p string) string {
 		}
 	}
 	return p[:cut] + "/…"
+}
+
+// tooDeep reports the offset of the first bracket that opens a level
+// deeper than MaxDepth, skipping brackets inside strings.
+func tooDeep(body []byte) (int64, bool) {
+	depth, inString, escaped := 0, false, false
+	for i, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > MaxDepth {
+				return int64(i), true
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return 0, false
 }
 
 // trailingComma finds the comma of a trailing comma, the mistake in the
