@@ -491,7 +491,7 @@ func (v *validator) id(parent object, key string, loc []any) (string, bool) {
 	}
 	// Ids end up in vendor URL paths and search attributes: nothing that
 	// could change a path or a query gets through.
-	if !validID(s) {
+	if !ValidID(s) {
 		v.add(at(loc, key), ProblemPattern,
 			"Id should be 1 to 64 letters, digits, '.', '_', ':' or '-'")
 		return "", false

@@ -65,7 +65,7 @@ func decodeFast(body []byte) (*Request, bool) {
 		return nil, false
 	}
 	req := &Request{Source: Source(src), Destination: Destination(dst), IAID: sf.IAID}
-	if req.Source != NetSuite && req.Source != Zoho || req.Destination != Equinix || !validID(sf.IAID) {
+	if req.Source != NetSuite && req.Source != Zoho || req.Destination != Equinix || !ValidID(sf.IAID) {
 		return nil, false
 	}
 	for k, v := range gd {
@@ -179,7 +179,7 @@ func requiredString(raw jsontext.Value, isID bool) (string, bool) {
 	if !ok || s == "" || len(s) > maxStringLen && utf8.RuneCountInString(s) > maxStringLen {
 		return "", false
 	}
-	return s, !isID || validID(s)
+	return s, !isID || ValidID(s)
 }
 
 // optionalString accepts an absent or null value as "".
@@ -210,9 +210,9 @@ func optionalObject(raw jsontext.Value) bool {
 	return len(raw) == 0 || raw.Kind() == 'n' || raw.Kind() == '{'
 }
 
-// validID reports whether s has the shape ids must have: 1 to 64 ASCII
+// ValidID reports whether s has the shape ids must have: 1 to 64 ASCII
 // letters, digits, '.', '_', ':' or '-', starting with a letter or digit.
-func validID(s string) bool {
+func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false
 	}

@@ -68,7 +68,7 @@ func (s *Server) listTransactions(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	resp, err := s.temporal.ListWorkflow(ctx, req)
 	if err != nil {
-		s.writeError(w, r, temporalError(opList, err))
+		s.writeError(w, r, s.listError(r.Context(), req, err))
 		return
 	}
 
@@ -82,8 +82,27 @@ func (s *Server) listTransactions(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// listError explains a failed listing. Temporal answers a page token it
+// cannot read as it answers an outage, so when a token was sent and the
+// cluster is healthy, the token is what the client must fix.
+func (s *Server) listError(ctx context.Context, req *workflowservice.ListWorkflowExecutionsRequest, err error) error {
+	if len(req.GetNextPageToken()) == 0 {
+		return temporalError(opList, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, herr := s.temporal.CheckHealth(ctx, nil); herr != nil {
+		return temporalError(opList, err)
+	}
+	return crossconnect.E(opList, crossconnect.Invalid,
+		"page_token is not valid: send the next_page_token of the previous page", err)
+}
+
 // listRequest reads the filters, page size and page token of a listing.
 func listRequest(namespace string, q url.Values) (*workflowservice.ListWorkflowExecutionsRequest, error) {
+	if err := checkParams(q); err != nil {
+		return nil, err
+	}
 	query, err := visibilityQuery(q)
 	if err != nil {
 		return nil, err
@@ -129,16 +148,47 @@ func visibilityQuery(q url.Values) (string, error) {
 	return strings.Join(clauses, " AND "), nil
 }
 
-// checkFilter refuses a filter value that is no state, or that could
-// change the query it is quoted into.
+// checkFilter refuses a filter value no transaction can have. Values are
+// quoted into the visibility query, so only known values and id-shaped
+// ones get through.
 func checkFilter(param, v string) error {
-	if param == "state" && !slices.Contains(crossconnect.States, crossconnect.State(v)) {
-		return crossconnect.E(opList, crossconnect.Invalid,
-			"state must be one of "+statesText(crossconnect.States), nil)
+	invalid := func(msg string) error { return crossconnect.E(opList, crossconnect.Invalid, msg, nil) }
+	switch param {
+	case "state":
+		if !slices.Contains(crossconnect.States, crossconnect.State(v)) {
+			return invalid("state must be one of " + statesText(crossconnect.States))
+		}
+	case "source":
+		if v != string(crossconnect.NetSuite) && v != string(crossconnect.Zoho) {
+			return invalid("source must be ONS or ZOH")
+		}
+	case "destination":
+		if v != string(crossconnect.Equinix) {
+			return invalid("destination must be EQX, the one destination with a cancel")
+		}
+	default:
+		if !crossconnect.ValidID(v) {
+			return invalid(param + " must be an id: 1 to 64 letters, digits, '.', '_', ':' or '-'")
+		}
 	}
-	if strings.ContainsAny(v, "'\"\\") || len(v) > 64 {
-		return crossconnect.E(opList, crossconnect.Invalid,
-			param+" holds characters an id cannot have", nil)
+	return nil
+}
+
+// checkParams refuses unknown and repeated query parameters: a misspelt
+// filter would otherwise list everything.
+func checkParams(q url.Values) error {
+	known := []string{"page_size", "page_token"}
+	for _, f := range listFilters {
+		known = append(known, f.param)
+	}
+	for name, vs := range q {
+		if !slices.Contains(known, name) {
+			return crossconnect.E(opList, crossconnect.Invalid,
+				"unknown parameter "+name+"; use "+strings.Join(known, ", "), nil)
+		}
+		if len(vs) > 1 {
+			return crossconnect.E(opList, crossconnect.Invalid, name+" is given more than once", nil)
+		}
 	}
 	return nil
 }
