@@ -373,6 +373,7 @@ func (v *validator) item(elem jsontext.Value, loc []any) (Item, bool) {
 	}
 
 	before := len(v.problems)
+	v.unknownItemFields(obj, loc)
 	id, idOK := v.aliased(obj, fieldItemID, fieldLegacyItemID, loc, true)
 	name, nameOK := v.aliased(obj, fieldItemName, fieldLegacyItemName, loc, false)
 	lineID, lineOK := v.optionalID(obj, fieldLineID, loc)
@@ -391,6 +392,28 @@ func (v *validator) item(elem jsontext.Value, loc []any) (Item, bool) {
 		LineID:              lineID,
 		OriginalItemDetails: details,
 	}, true
+}
+
+// itemFields are the names an item may carry. Items are closed, unlike the
+// open objects around them: a misspelt destination_line_id would
+// otherwise be dropped, and the item matched to a line by position.
+var itemFields = []string{
+	fieldItemID, fieldItemName, fieldLegacyItemID, fieldLegacyItemName,
+	fieldLineID, fieldOriginalDetails,
+}
+
+func (v *validator) unknownItemFields(obj object, loc []any) {
+	var unknown []string
+	for k := range obj {
+		if !slices.Contains(itemFields, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	for _, k := range unknown {
+		v.add(at(loc, k), ProblemExtraForbidden,
+			"Unknown item field "+quoted(k)+"; an item holds only "+strings.Join(itemFields, ", "))
+	}
 }
 
 // aliased reads a field that the previous service read under another name.

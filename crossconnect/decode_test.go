@@ -235,3 +235,17 @@ func TestNullItemDetailsKeepTheItem(t *testing.T) {
 	assert.Equal(t, "2", req.Items[0].ID)
 	assert.Nil(t, req.Items[0].OriginalItemDetails)
 }
+
+// TestUnknownItemFieldRefused guards against a misspelt destination_line_id
+// being dropped, which would match the item to a line by position.
+func TestUnknownItemFieldRefused(t *testing.T) {
+	body := `{"qcl_generic_data":{"qcl_source_id":"ZOH","qcl_destination_id":"EQX"},
+	"qcl_transaction_data":{"source_fields":{"qcl_ia_id":"1","qcl_item_details":[
+	{"qcl_cc_inventory_item_id":"2","qcl_cc_inventory_item_name":"CC","destination_line_idd":"1-D1S"}]}}}`
+	_, err := crossconnect.Decode([]byte(body))
+	var ve *crossconnect.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assertProblem(t, ve, []any{"body", "qcl_transaction_data", "source_fields", "qcl_item_details", 0,
+		"destination_line_idd"}, "extra_forbidden")
+	assert.Len(t, ve.Problems, 1)
+}

@@ -105,6 +105,7 @@ const (
 	ProblemDuplicateItem      = "duplicate_item"
 	ProblemAliasConflict      = "alias_conflict"
 	ProblemCancelNotSupported = "cancel_not_supported"
+	ProblemExtraForbidden     = "extra_forbidden"
 )
 
 // ValidationError lists every problem found in a request body at once.

@@ -2,6 +2,7 @@ package crossconnect
 
 import (
 	"encoding/json"
+	"slices"
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -27,19 +28,11 @@ type fastTransaction struct {
 }
 
 type fastSource struct {
-	IAID  string     `json:"qcl_ia_id"`
-	Items []fastItem `json:"qcl_item_details"`
-}
-
-// fastItem keeps the aliased fields raw: whether a field is present at all
-// decides which name the validator reads.
-type fastItem struct {
-	ID              jsontext.Value `json:"qcl_cc_inventory_item_id"`
-	Name            jsontext.Value `json:"qcl_cc_inventory_item_name"`
-	LegacyID        jsontext.Value `json:"qcl_inventory_item_id"`
-	LegacyName      jsontext.Value `json:"qcl_inventory_item_name"`
-	LineID          jsontext.Value `json:"destination_line_id"`
-	OriginalDetails jsontext.Value `json:"original_item_details"`
+	IAID string `json:"qcl_ia_id"`
+	// Items stay maps of raw values: whether a field is present at all
+	// decides which name the validator reads, and unknown fields are
+	// refused.
+	Items []object `json:"qcl_item_details"`
 }
 
 type fastDestination struct {
@@ -124,23 +117,32 @@ func fastOrderID(df jsontext.Value, req *Request) bool {
 	return true
 }
 
-func fastItems(items []fastItem, req *Request) bool {
+func fastItems(items []object, req *Request) bool {
 	if len(items) == 0 || len(items) > MaxItems {
 		return false
 	}
 	req.Items = make([]Item, 0, len(items))
 	seen := make(map[string]struct{}, len(items))
 	for _, fi := range items {
-		id, ok := aliasedString(fi.ID, fi.LegacyID, true)
+		if fi == nil {
+			return false
+		}
+		for k := range fi {
+			if !slices.Contains(itemFields, k) {
+				return false
+			}
+		}
+		id, ok := aliasedString(fi[fieldItemID], fi[fieldLegacyItemID], true)
 		if !ok {
 			return false
 		}
-		name, ok := aliasedString(fi.Name, fi.LegacyName, false)
+		name, ok := aliasedString(fi[fieldItemName], fi[fieldLegacyItemName], false)
 		if !ok {
 			return false
 		}
-		lineID, ok := optionalString(fi.LineID, true)
-		if !ok || !optionalObject(fi.OriginalDetails) {
+		lineID, ok := optionalString(fi[fieldLineID], true)
+		details := fi[fieldOriginalDetails]
+		if !ok || !optionalObject(details) {
 			return false
 		}
 		if _, dup := seen[id]; dup {
@@ -149,8 +151,8 @@ func fastItems(items []fastItem, req *Request) bool {
 		seen[id] = struct{}{}
 
 		it := Item{ID: id, Name: name, LineID: lineID}
-		if isObject(fi.OriginalDetails) {
-			it.OriginalItemDetails = json.RawMessage(fi.OriginalDetails)
+		if isObject(details) {
+			it.OriginalItemDetails = json.RawMessage(details)
 		}
 		req.Items = append(req.Items, it)
 	}

@@ -67,6 +67,7 @@ func TestFastPathEdges(t *testing.T) {
 		`{"qcl_cc_inventory_item_id":"2","qcl_cc_inventory_item_name":"CC","original_item_details":[]}`,
 		`{"qcl_cc_inventory_item_id":"2","qcl_cc_inventory_item_name":"CC","destination_line_id":7}`,
 		`{"QCL_CC_INVENTORY_ITEM_ID":"2","qcl_cc_inventory_item_name":"CC"}`,
+		`{"qcl_cc_inventory_item_id":"2","qcl_cc_inventory_item_name":"CC","destination_line_idd":"X"}`,
 		`{"qcl_cc_inventory_item_id":"2\u0000","qcl_cc_inventory_item_name":"CC"}`,
 		`{"qcl_cc_inventory_item_id":"2","qcl_cc_inventory_item_name":"` + strings.Repeat("é", 1001) + `"}`,
 	} {
