@@ -63,6 +63,13 @@ func run(ctx context.Context, args []string, env config.LookupEnv, stderr io.Wri
 	if len(args) == 2 && args[0] == "health" {
 		return runHealth(ctx, args[1])
 	}
+	if len(args) == 2 && isHelp(args[1]) {
+		args = args[1:]
+	}
+	if len(args) == 1 && args[0] == "health" {
+		fmt.Fprint(stderr, usage)
+		return errors.New("health needs the URL to check, such as http://127.0.0.1:8080/readyz")
+	}
 	if len(args) != 1 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("expected one command")
@@ -98,12 +105,17 @@ func run(ctx context.Context, args []string, env config.LookupEnv, stderr io.Wri
 			return fmt.Errorf("configuration:\n%w", err)
 		}
 		return runSandbox(ctx, cfg, newLogger(config.Common{Process: cfg.Process}, stderr))
-	case "help", "-h", "--help":
+	}
+	if isHelp(args[0]) {
 		fmt.Fprint(stderr, usage)
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "--help"
 }
 
 func newLogger(c config.Common, w io.Writer) *slog.Logger {
