@@ -25,9 +25,10 @@ const (
 // which NetSuite also answers when its concurrency limit is hit.
 const invalidLoginRetries = 3
 
-// final returns a non-retryable error of type typ.
-func final(typ, msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, typ, nil)
+// final returns a non-retryable error of type typ, carrying details for
+// the workflow to read.
+func final(typ, msg string, details ...any) error {
+	return temporal.NewNonRetryableApplicationError(msg, typ, nil, details...)
 }
 
 // classify turns a vendor client's error into what Temporal should do

@@ -17,7 +17,10 @@ func (a *Activities) source(s crossconnect.Source) (Source, error) {
 }
 
 // FetchAdjustment reads the adjustment and checks it holds every item the
-// cancel names. It returns the adjustment's note as it is now.
+// cancel names. It returns the adjustment's note as it is now. When an
+// item is missing, the error's details carry that note as a FetchResult:
+// the adjustment exists, so the workflow can still write its failure under
+// what the adjustment said.
 func (a *Activities) FetchAdjustment(ctx context.Context, in FetchInput) (FetchResult, error) {
 	src, err := a.source(in.Source)
 	if err != nil {
@@ -37,7 +40,8 @@ func (a *Activities) FetchAdjustment(ctx context.Context, in FetchInput) (FetchR
 	}
 	if len(missing) > 0 {
 		return FetchResult{}, final(ErrItemNotOnAdjustment, fmt.Sprintf(
-			"adjustment %s does not hold item %s", in.IAID, strings.Join(missing, ", ")))
+			"adjustment %s does not hold item %s", in.IAID, strings.Join(missing, ", ")),
+			FetchResult{Note: adj.Note})
 	}
 	return FetchResult{Note: adj.Note}, nil
 }

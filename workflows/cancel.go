@@ -188,7 +188,8 @@ func (s *saga) attempt(ctx workflow.Context, step string, fn func(workflow.Conte
 }
 
 // awaitDecision blocks until an operator sends retry (true) or abandon
-// (false), or the workflow is cancelled (false).
+// (false), or the workflow is cancelled (false). An abandon sent with a
+// retry wins.
 func (s *saga) awaitDecision(ctx workflow.Context) bool {
 	retry := false
 	sel := workflow.NewSelector(ctx)
@@ -201,7 +202,23 @@ func (s *saga) awaitDecision(ctx workflow.Context) bool {
 	})
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 	sel.Select(ctx)
-	return retry && ctx.Err() == nil
+	if !retry || ctx.Err() != nil {
+		return false
+	}
+	return !s.abandonSentWithRetry(ctx)
+}
+
+// abandonSentWithRetry reports whether an abandon is pending beside the
+// retry just taken. Two operators may decide at the same moment, and the
+// selector takes the retry first; the retry may go on to a cancel the
+// destination never takes back, which is what the abandon was sent to
+// prevent, so the abandon wins.
+func (s *saga) abandonSentWithRetry(ctx workflow.Context) bool {
+	// Runs that took such a retry before this change replay taking it.
+	if workflow.GetVersion(ctx, changeAbandonWinsOverRetry, workflow.DefaultVersion, 1) < 1 {
+		return false
+	}
+	return s.abandon.ReceiveAsync(nil)
 }
 
 // notRetried is why a transaction that waited for an operator goes no

@@ -34,6 +34,16 @@ const (
 	// changeAbandonBeforeContinue: an abandon that arrived during the
 	// last poll is honoured instead of being lost by continue-as-new.
 	changeAbandonBeforeContinue = "abandon-before-continue-as-new"
+	// changeNoteOnMissingItem: an adjustment that does not hold a
+	// requested item gets the failure note, as any adjustment that was
+	// read does.
+	changeNoteOnMissingItem = "failure-note-on-missing-item"
+	// changeAbandonWinsOverRetry: an abandon pending when a retry is
+	// taken wins; the retry is dropped.
+	changeAbandonWinsOverRetry = "abandon-wins-over-retry"
+	// changeAbandonBeforeCancel: an abandon that arrived before a line's
+	// cancel is sent is honoured, and the cancel is not sent.
+	changeAbandonBeforeCancel = "abandon-before-line-cancel"
 )
 
 // Custom search attributes set on every transaction, so the Temporal UI

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -25,6 +26,9 @@ func (s *saga) validate(ctx workflow.Context) error {
 		var res activities.FetchResult
 		err := workflow.ExecuteActivity(ctx, acts.FetchAdjustment, in).Get(ctx, &res)
 		s.prevNote, s.noteRead = res.Note, err == nil
+		if note, ok := s.noteOfMissingItem(ctx, err); ok {
+			s.prevNote, s.noteRead = note, true
+		}
 		return err
 	})
 	if err != nil {
@@ -60,6 +64,28 @@ func (s *saga) validate(ctx workflow.Context) error {
 	return nil
 }
 
+// noteOfMissingItem is the adjustment's note that a read which found the
+// adjustment, but not every item on it, carries in its error: the
+// adjustment exists, so the failure can be written on it.
+func (s *saga) noteOfMissingItem(ctx workflow.Context, err error) (string, bool) {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != activities.ErrItemNotOnAdjustment {
+		return "", false
+	}
+	// Runs that failed so before this change wrote no note; they replay
+	// that way.
+	if workflow.GetVersion(ctx, changeNoteOnMissingItem, workflow.DefaultVersion, 1) < 1 {
+		return "", false
+	}
+
+	// An activity worker older than the workflow sends no details.
+	var res activities.FetchResult
+	if !app.HasDetails() || app.Details(&res) != nil {
+		return "", false
+	}
+	return res.Note, true
+}
+
 // markInProgress writes "cancel in progress" on the adjustment; the text it
 // said before is kept for compensation.
 func (s *saga) markInProgress(ctx workflow.Context) error {
@@ -91,6 +117,9 @@ func (s *saga) cancelLines(ctx workflow.Context) error {
 		it := &s.tx.Items[i]
 		var res activities.CancelResult
 		err := s.attempt(ctx, "cancelling line "+it.LineID, func(ctx workflow.Context) error {
+			if s.abandonedBeforeCancel(ctx) {
+				return errAbandoned
+			}
 			in := activities.CancelInput{
 				TransactionID: s.tx.ID, OrderID: s.orderID, LineID: it.LineID,
 				Reason: "Cancelled by Lattice transaction " + s.tx.ID + " for adjustment " + s.tx.IAID,
@@ -104,6 +133,18 @@ func (s *saga) cancelLines(ctx workflow.Context) error {
 		it.StatusMessage = itemMessage(s.orderID, it.LineID, "cancel requested")
 	}
 	return nil
+}
+
+// abandonedBeforeCancel reports whether an operator's abandon is waiting
+// to be read, such as one sent just after another operator's retry. The
+// destination takes no cancel back, so the abandon is honoured before the
+// cancel is sent, not after it, when it could only undo the adjustment.
+func (s *saga) abandonedBeforeCancel(ctx workflow.Context) bool {
+	// Runs that sent their cancels before this check replay without it.
+	if workflow.GetVersion(ctx, changeAbandonBeforeCancel, workflow.DefaultVersion, 1) < 1 {
+		return false
+	}
+	return s.abandon.ReceiveAsync(nil)
 }
 
 // awaitConfirmation polls the order on durable timers, each wait longer
