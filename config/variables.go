@@ -3,6 +3,9 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strconv"
+
+	"github.com/lattice/lattice/worker"
 )
 
 // The commands of cmd/lattice, each one process.
@@ -106,11 +109,15 @@ var variables = slices.Concat(
 		Or: "NETSUITE_PRIVATE_KEY_FILE", Secret: true}),
 	one(ProcessWorker, Variable{Name: "NETSUITE_PRIVATE_KEY_FILE"}),
 
-	// Worker tuning; 0 keeps the Temporal SDK's default.
-	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_MAX_ACTIVITIES", Default: "0"}),
-	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_MAX_WORKFLOW_TASKS", Default: "0"}),
-	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_ACTIVITY_POLLERS", Default: "0"}),
-	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_WORKFLOW_POLLERS", Default: "0"}),
+	// Worker tuning, chosen by the benchmarks; 0 also takes the default.
+	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_MAX_ACTIVITIES",
+		Default: strconv.Itoa(worker.DefaultMaxConcurrentActivities)}),
+	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_MAX_WORKFLOW_TASKS",
+		Default: strconv.Itoa(worker.DefaultMaxConcurrentWorkflowTasks)}),
+	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_ACTIVITY_POLLERS",
+		Default: strconv.Itoa(worker.DefaultActivityPollers)}),
+	one(ProcessWorker, Variable{Name: "LATTICE_WORKER_WORKFLOW_POLLERS",
+		Default: strconv.Itoa(worker.DefaultWorkflowPollers)}),
 
 	// The standalone vendor sandbox.
 	one(ProcessSandbox, Variable{Name: "LATTICE_CONFIRM_DELAY", Default: "2s"}),

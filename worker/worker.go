@@ -33,7 +33,7 @@ type Config struct {
 	Zoho     zoho.Config
 	NetSuite netsuite.Config
 
-	// Tuning; zero takes the SDK's defaults.
+	// Tuning; zero takes the Default values below.
 	MaxConcurrentActivities    int
 	MaxConcurrentWorkflowTasks int
 	ActivityPollers            int
@@ -67,15 +67,38 @@ func New(c client.Client, cfg Config) sdkworker.Worker {
 	return w
 }
 
+// Tuning defaults, for a Config that leaves a field zero. In the
+// benchmarks (BENCHMARKS.md) the Temporal server limits a burst of cancels
+// long before the worker does: 2 to 8 pollers, 10 to 1,000 activity slots
+// and 8 to 1,000 workflow task slots ran it equally fast. So the pollers
+// stay at the SDK's 2, each an idle long poll on the server, and the slots
+// are capped well inside what ran at full speed; the cap also bounds how
+// many calls one worker makes to the vendors at once, whose own limits are
+// a handful to tens of concurrent calls, not the SDK's 1,000.
+const (
+	DefaultMaxConcurrentActivities    = 50
+	DefaultMaxConcurrentWorkflowTasks = 50
+	DefaultActivityPollers            = 2
+	DefaultWorkflowPollers            = 2
+)
+
 // Options are the SDK worker options cfg's tuning asks for. The
 // benchmarks give a bare baseline worker the same ones.
 func Options(cfg Config) sdkworker.Options {
+	orDefault := func(v, def int) int {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
 	return sdkworker.Options{
-		MaxConcurrentActivityExecutionSize:     cfg.MaxConcurrentActivities,
-		MaxConcurrentWorkflowTaskExecutionSize: cfg.MaxConcurrentWorkflowTasks,
-		MaxConcurrentActivityTaskPollers:       cfg.ActivityPollers,
-		MaxConcurrentWorkflowTaskPollers:       cfg.WorkflowPollers,
-		WorkerStopTimeout:                      cfg.StopTimeout,
+		MaxConcurrentActivityExecutionSize: orDefault(cfg.MaxConcurrentActivities,
+			DefaultMaxConcurrentActivities),
+		MaxConcurrentWorkflowTaskExecutionSize: orDefault(cfg.MaxConcurrentWorkflowTasks,
+			DefaultMaxConcurrentWorkflowTasks),
+		MaxConcurrentActivityTaskPollers: orDefault(cfg.ActivityPollers, DefaultActivityPollers),
+		MaxConcurrentWorkflowTaskPollers: orDefault(cfg.WorkflowPollers, DefaultWorkflowPollers),
+		WorkerStopTimeout:                cfg.StopTimeout,
 	}
 }
 
