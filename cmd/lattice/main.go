@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -159,7 +160,17 @@ func dial(c config.Common, tel *telemetry.Telemetry, logger *slog.Logger) (clien
 	return client.NewLazyClient(opts)
 }
 
+// apiMemoryLimit is the API's soft memory limit unless GOMEMLIMIT sets
+// one. The API keeps little live (about 10 MB under 200 clients) but, left
+// alone, Go lets its heap grow to three times that between collections;
+// the limit makes it collect sooner, at no measured cost in throughput.
+const apiMemoryLimit = 40 << 20
+
 func runAPI(ctx context.Context, cfg config.API, tel *telemetry.Telemetry, logger *slog.Logger) error {
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(apiMemoryLimit)
+	}
+
 	c, err := dial(cfg.Common, tel, logger)
 	if err != nil {
 		return fmt.Errorf("connect to temporal: %w", err)
