@@ -30,13 +30,13 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lattice/lattice/crossconnect"
 	"github.com/lattice/lattice/devstack"
+	"github.com/lattice/lattice/starter"
 	"github.com/lattice/lattice/worker"
 	"github.com/lattice/lattice/workflows"
 )
@@ -203,29 +203,9 @@ func benchDecoded(b *testing.B, bodies [][]byte) []*crossconnect.Request {
 	return reqs
 }
 
-// benchStartOf is what the API asks of Temporal to start req's saga; it
-// mirrors starter's start and must follow it.
+// benchStartOf is what the API asks of Temporal to start req's saga.
 func benchStartOf(req *crossconnect.Request) (client.StartWorkflowOptions, workflows.Input) {
-	id := crossconnect.TransactionID(req)
-	opts := client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.AttrState.ValueSet(string(crossconnect.StateReceived)),
-			workflows.AttrIAID.ValueSet(req.IAID),
-			workflows.AttrSource.ValueSet(string(req.Source)),
-			workflows.AttrDestination.ValueSet(string(req.Destination)),
-		),
-	}
-	in := workflows.Input{
-		TransactionID: id,
-		Request:       *req,
-		ReceivedAt:    time.Now().UTC(),
-		Settings:      benchSettings,
-	}
-	return opts, in
+	return starter.StartOf(req, benchSettings, time.Now().UTC())
 }
 
 // benchSides measures n operations of each side, half of each in the order

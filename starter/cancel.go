@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -29,7 +30,7 @@ func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request) {
 
 	id := crossconnect.TransactionID(req)
 	setTransactionID(r.Context(), id)
-	if err := s.start(r.Context(), id, req); err != nil {
+	if err := s.start(r.Context(), req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -90,15 +91,10 @@ type mediaError struct{ msg string }
 func (e *mediaError) Error() string { return e.msg }
 func (e *mediaError) Unwrap() error { return errUnsupportedMedia }
 
-// start starts the workflow. Temporal enforces idempotency by workflow id:
-// a running transaction is reused (no second run); a completed one is
-// refused by the reuse policy and answered as it stands; a failed one may
-// run again.
-func (s *Server) start(ctx context.Context, id string, req *crossconnect.Request) error {
-	const op = "start transaction"
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
-	defer cancel()
-
+// StartOf is what the API asks of Temporal to start req's transaction:
+// the workflow's options (id, id policies, search attributes) and input.
+func StartOf(req *crossconnect.Request, set workflows.Settings, now time.Time) (client.StartWorkflowOptions, workflows.Input) {
+	id := crossconnect.TransactionID(req)
 	opts := client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
@@ -111,13 +107,20 @@ func (s *Server) start(ctx context.Context, id string, req *crossconnect.Request
 			workflows.AttrDestination.ValueSet(string(req.Destination)),
 		),
 	}
-	in := workflows.Input{
-		TransactionID: id,
-		Request:       *req,
-		ReceivedAt:    nowUTC(),
-		Settings:      s.cfg.Settings,
-	}
+	in := workflows.Input{TransactionID: id, Request: *req, ReceivedAt: now, Settings: set}
+	return opts, in
+}
 
+// start starts the workflow. Temporal enforces idempotency by workflow id:
+// a running transaction is reused (no second run); a completed one is
+// refused by the reuse policy and answered as it stands; a failed one may
+// run again.
+func (s *Server) start(ctx context.Context, req *crossconnect.Request) error {
+	const op = "start transaction"
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
+	defer cancel()
+
+	opts, in := StartOf(req, s.cfg.Settings, nowUTC())
 	_, err := s.temporal.ExecuteWorkflow(ctx, opts, workflows.WorkflowName, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
