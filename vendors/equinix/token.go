@@ -3,7 +3,6 @@ package equinix
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/lattice/lattice/vendors"
@@ -41,21 +40,9 @@ func (c *Client) fetchToken(ctx context.Context) (rest.Token, error) {
 		return rest.Token{}, err
 	}
 	if !resp.OK() {
-		return rest.Token{}, c.tokenFailure(resp)
+		return rest.Token{}, c.rest.TokenRefused(OpToken, resp)
 	}
 	return c.decodeToken(resp.Body)
-}
-
-// tokenFailure maps a refused token request. 400, 401 and 403 mean the
-// credentials were refused (or the account is locked): final, never
-// asked again by the client.
-func (c *Client) tokenFailure(resp *rest.Response) error {
-	e := c.rest.Fail(OpToken, resp)
-	switch resp.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = vendors.Credentials
-	}
-	return e
 }
 
 func (c *Client) decodeToken(body []byte) (rest.Token, error) {

@@ -73,7 +73,7 @@ func (c *Client) fetchToken(ctx context.Context) (rest.Token, error) {
 		return rest.Token{}, err
 	}
 	if !resp.OK() {
-		return rest.Token{}, c.tokenFailure(resp)
+		return rest.Token{}, c.rest.TokenRefused(OpToken, resp)
 	}
 	return c.decodeToken(resp.Body)
 }
@@ -99,17 +99,6 @@ func (c *Client) assertion(now time.Time) (string, error) {
 		return "", fmt.Errorf("sign assertion: %w", err)
 	}
 	return signed, nil
-}
-
-// tokenFailure maps a refused token request. 400 (invalid_client,
-// invalid_grant), 401 and 403 mean the credentials were refused.
-func (c *Client) tokenFailure(resp *rest.Response) error {
-	e := c.rest.Fail(OpToken, resp)
-	switch resp.Status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-		e.Kind = vendors.Credentials
-	}
-	return e
 }
 
 func (c *Client) decodeToken(body []byte) (rest.Token, error) {

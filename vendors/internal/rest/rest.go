@@ -106,6 +106,18 @@ func (c *Client) Fail(op string, resp *Response) *vendors.Error {
 	return c.fail(op, resp, "")
 }
 
+// TokenRefused maps a failed OAuth token request: 400, 401 and 403 mean
+// the credentials were refused, which is final and never asked again;
+// anything else keeps the kind its status gives.
+func (c *Client) TokenRefused(op string, resp *Response) *vendors.Error {
+	e := c.Fail(op, resp)
+	switch resp.Status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+		e.Kind = vendors.Credentials
+	}
+	return e
+}
+
 // Error builds a *vendors.Error for a failure found by the client itself,
 // such as invalid input or a body it cannot decode.
 func (c *Client) Error(op string, kind vendors.Kind, err error) *vendors.Error {
